@@ -1,0 +1,271 @@
+// The data model shared by every step: parse → facts → plan → check → render.
+// Steps are pure functions of the one before; transforms add facts and plans, never edit text.
+
+/** What an instruction does for the build, judged from its words. */
+export type Role =
+  | "base" // FROM
+  | "toolchain" // installs compilers, SDKs, -dev packages, build tools
+  | "dependency" // fetches the project's dependencies (npm ci, go mod download…)
+  | "build" // compiles or bundles (go build, cargo build, make, npm run build…)
+  | "artifact" // places a built output (cp/mv/install of outputs, make install)
+  | "runtime-setup" // users, directories, runtime packages the program needs
+  | "context-copy" // COPY/ADD from the build context
+  | "metadata" // ENV, WORKDIR, USER, EXPOSE, LABEL, VOLUME, HEALTHCHECK, STOPSIGNAL, SHELL, ENTRYPOINT, CMD, ARG
+  | "cleanup" // removes caches or the toolchain again (apt-get purge, rm -rf /var/lib/apt/lists…)
+  | "other";
+
+/** One piece of evidence: which rule matched which words. Rule ids are stable and documented. */
+export interface Evidence {
+  rule: string;
+  /** The words that matched, as written in the file. */
+  match: string;
+  /** A short sentence for people. */
+  why: string;
+}
+
+/** A shell command found inside a RUN, after Docker's line joining. */
+export interface ShellCommand {
+  /** Program name as written (`apt-get`, `go`, `./configure`). */
+  name: string;
+  /** Arguments with quotes removed where the parser could (unexpanded `$VAR` stays literal). */
+  args: string[];
+  /** `NAME=value` prefixes of this command. */
+  assignments: Record<string, string>;
+  /** Directory this command runs in after `cd` earlier in the same RUN, absolute when known. */
+  cwd: string;
+  /** Offset of the command in the whole file (UTF-16 code units). */
+  offset: number;
+  text: string;
+}
+
+/** An instruction as the editor and the analysers see it. */
+export interface InstructionNode {
+  index: number;
+  /** Upper-case keyword (`RUN`, `COPY`…), whatever case the file used. */
+  keyword: string;
+  /** 1-based first and last line of the instruction (heredoc bodies included). */
+  line: number;
+  endLine: number;
+  /** Offsets of the instruction text in the file: [start, end) without the line ending. */
+  start: number;
+  end: number;
+  /** The instruction exactly as written. */
+  raw: string;
+  /** Arguments after Docker's line joining and comment removal. */
+  args: string;
+  /** Exec form (`["a","b"]`) parsed with JSON.parse; null for shell form. */
+  exec: string[] | null;
+  /** Flags such as --from=builder, lower-cased names. */
+  flags: Record<string, string>;
+  /** For RUN: the shell commands in order; empty when not parsed. */
+  commands: ShellCommand[];
+  /** For RUN: true when the shell text could not be parsed cleanly. */
+  shellErrors: string[];
+  /** For ONBUILD: the trigger keyword. */
+  onbuild?: string;
+  /** Stage index this instruction belongs to (-1 before the first FROM). */
+  stage: number;
+}
+
+export interface BaseImage {
+  /** As written, e.g. `golang:1.19-bookworm`, with ARGs substituted where known. */
+  ref: string;
+  /** Repository without tag/digest, e.g. `golang`, `gcr.io/distroless/static-debian12`. */
+  name: string;
+  tag: string;
+  digest?: string;
+  /** Stage name after AS, when there is one. */
+  alias?: string;
+}
+
+export interface Document {
+  text: string;
+  /** "\r\n" or "\n": the dominant line ending of the file. */
+  eol: string;
+  bom: boolean;
+  finalNewline: boolean;
+  escape: string;
+  instructions: InstructionNode[];
+  /** Number of FROM instructions. */
+  stageCount: number;
+  /** ARGs before the first FROM with their defaults. */
+  globalArgs: Record<string, string | undefined>;
+}
+
+/** What the analysis found on one instruction. */
+export interface LineFact {
+  index: number;
+  line: number;
+  keyword: string;
+  role: Role;
+  evidence: Evidence[];
+  /** Packages installed by this instruction, by manager. */
+  packages: { manager: string; names: string[] }[];
+  /** Absolute paths this instruction writes that look like build outputs. */
+  produces: string[];
+  /** WORKDIR in effect for this instruction. */
+  workdir: string;
+}
+
+/** What the analysis found on the whole file. */
+export interface Facts {
+  base: BaseImage | null;
+  /** Image family data for the base (from data/images.yaml), when known. */
+  baseInfo: ImageInfo | null;
+  lines: LineFact[];
+  /** ENV of the final image as declared in the file, in order (name → raw value). */
+  env: [string, string][];
+  /** The final command: ENTRYPOINT and CMD as declared (null when inherited). */
+  entrypoint: CommandSpec | null;
+  cmd: CommandSpec | null;
+  /** WORKDIR at the end of the file (absolute), "/" when never set. */
+  finalWorkdir: string;
+  /** Build-only packages installed anywhere, and their runtime counterparts. */
+  toolchainPackages: string[];
+  /** Package manager family seen (apt, apk, yum…). */
+  packageManager: string | null;
+}
+
+export interface CommandSpec {
+  form: "exec" | "shell";
+  /** Words of the command (exec form: the JSON array; shell form: the shell words). */
+  words: string[];
+  raw: string;
+  index: number;
+}
+
+/** Knowledge about a base image family, from data/images.yaml. */
+export interface ImageInfo {
+  family: string;
+  /** toolchain images are build-only; runtime images are what we may run on. */
+  kind: "toolchain" | "os" | "runtime" | "server" | "distroless";
+  distro: "debian" | "ubuntu" | "alpine" | "rhel" | "windows" | "none" | "unknown";
+  /** Debian/Ubuntu codename, Alpine version… when the tag tells. */
+  release?: string;
+  libc: "glibc" | "musl" | "none" | "unknown";
+  shell: boolean;
+  /** Environment the image sets that a program may rely on (GOPATH, CARGO_HOME…). */
+  env: Record<string, string>;
+  /** Users the image defines besides root. */
+  users: string[];
+  /** Directories on PATH. */
+  path: string[];
+  /** Default CMD of the image when the file declares none. */
+  cmd?: string[];
+}
+
+/** One file to copy from the builder into the runtime stage. */
+export interface ArtifactCopy {
+  /** Absolute path in the builder. */
+  from: string;
+  /** Absolute path in the runtime stage. */
+  to: string;
+  why: string;
+  rule: string;
+  /** Optional --chown value to keep ownership when USER is not root. */
+  chown?: string;
+}
+
+/** What a transform decided for the runtime stage. */
+export interface RuntimePlan {
+  ecosystem: string;
+  /** Runtime base image reference and why it was chosen. */
+  image: string;
+  imageWhy: string;
+  imageInfo: ImageInfo | null;
+  artifacts: ArtifactCopy[];
+  /** Extra packages the runtime stage installs (runtime libraries for -dev packages). */
+  runtimePackages: string[];
+  /** Instruction indexes carried into the runtime stage, in order. */
+  carried: number[];
+  /** Instruction indexes that stay only in the builder (moved out of the final image). */
+  builderOnly: number[];
+  /** ENV names dropped from the final image because they only matter to the build. */
+  droppedEnv: string[];
+  /** Lines of text added to the runtime stage before the carried instructions (package installs). */
+  extraSteps: string[];
+  /** Contract changes the plan makes on purpose, each explained (e.g. a static server replaced by nginx). */
+  declaredChanges: { field: string; from: string; to: string; why: string }[];
+  notes: string[];
+}
+
+export type ReasonCode =
+  | "already-multi-stage"
+  | "nothing-built"
+  | "toolchain-at-runtime"
+  | "onbuild-parent"
+  | "artifact-unknown"
+  | "contract"
+  | "unsupported"
+  | "parse-error"
+  | "no-ecosystem"
+  | "policy";
+
+export interface Reason {
+  code: ReasonCode | string;
+  message: string;
+  line?: number;
+}
+
+export interface Detection {
+  ecosystem: string;
+  score: number;
+  evidence: Evidence[];
+}
+
+export interface ContractCheck {
+  ok: boolean;
+  /** Each compared field: same, dropped (builder-only) or differs, with details. */
+  items: { field: string; status: "same" | "dropped" | "changed" | "differs" | "missing"; detail: string }[];
+}
+
+export type DecisionKind = "converted" | "unchanged" | "skipped";
+
+/** A sentence a person reads in --dry-run: which line was judged what, and why. */
+export interface Explanation {
+  line?: number;
+  role?: Role | "plan" | "contract" | "leave";
+  text: string;
+  rule?: string;
+}
+
+export interface ConvertOptions {
+  /** File name used in the patch header (default `Dockerfile`). */
+  path?: string;
+  /** Override the runtime base image. */
+  runtimeImage?: string;
+  /** Builder stage name (default `builder`). */
+  builderName?: string;
+  /** Mappings and policy; merged over the defaults in data/. */
+  config?: UserConfig;
+}
+
+export interface UserConfig {
+  /** Image mapping overrides: builder image pattern → runtime image. */
+  runtimeImages?: Record<string, string>;
+  /** Extra -dev → runtime package mappings per manager. */
+  runtimePackages?: Record<string, Record<string, string>>;
+  policy?: {
+    /** How to serve a built front-end: replace the static server by nginx, or leave the file alone. */
+    frontendServer?: "nginx" | "leave";
+    /** Minimum detection score for a conversion (default 4). */
+    minScore?: number;
+  };
+}
+
+export interface ConvertResult {
+  decision: DecisionKind;
+  reasons: Reason[];
+  /** The new text; equal to the input unless decision is converted. */
+  output: string;
+  /** Git-style unified diff; empty unless converted. */
+  patch: string;
+  ecosystem: string | null;
+  detections: Detection[];
+  facts: Facts | null;
+  plan: RuntimePlan | null;
+  contract: ContractCheck | null;
+  explanation: Explanation[];
+  /** Stage names planned, in order (e.g. ["builder", "runtime"]). */
+  stages: string[];
+}
