@@ -1,0 +1,4 @@
+import type { Command } from "commander";
+
+/** Registers `msb-migrate verify` (owned by the verify work). */
+export function registerVerify(_program: Command): void {}
