@@ -1,4 +1,99 @@
-import type { Command } from "commander";
+import { readFile } from "node:fs/promises";
+import { Command, InvalidArgumentError } from "commander";
+import { shellWords } from "../../verify/dockerfile-info.js";
+import { formatReport, verifyDockerfile } from "../../verify/index.js";
 
-/** Registers `msb-migrate verify` (owned by the verify work). */
-export function registerVerify(_program: Command): void {}
+interface VerifyFlags {
+  context?: string;
+  converted?: string;
+  docker?: string;
+  json?: boolean;
+  http?: string;
+  smoke?: string;
+  timeout?: number;
+  cache: boolean;
+  runtimeImage?: string;
+}
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a number of seconds");
+  return n;
+}
+
+/** Registers `msb-migrate verify`: real builds of the original and the converted Dockerfile. */
+export function registerVerify(program: Command): void {
+  program
+    .command("verify")
+    .description(
+      "build the original and the converted Dockerfile with a local engine and compare size, config and behaviour",
+    )
+    .argument("<Dockerfile>", "the single-stage Dockerfile to convert and verify")
+    .option("--context <dir>", "build context (default: the Dockerfile's directory)")
+    .option("--converted <file>", "verify this converted Dockerfile instead of converting")
+    .option("--docker <path>", "docker client (default: $DOCKER, else /usr/bin/docker)")
+    .option(
+      "--http <path>",
+      "for images that EXPOSE a port: GET this path instead of a TCP connect",
+    )
+    .option(
+      "--smoke <args>",
+      "run these arguments instead of the image's command (quoted like a shell)",
+    )
+    .option("--timeout <seconds>", "smoke run timeout", seconds)
+    .option("--runtime-image <ref>", "runtime base image for the conversion")
+    .option("--no-cache", "build without BuildKit's cache")
+    .option("--json", "print the report as JSON")
+    .addHelpText(
+      "after",
+      "\nExit status: 0 verified, 1 behaviour or contract differs, 2 could not verify (no engine, build failed).",
+    )
+    .action(async (file: string, flags: VerifyFlags) => {
+      process.exitCode = await runVerify(file, flags);
+    });
+}
+
+async function runVerify(file: string, flags: VerifyFlags): Promise<number> {
+  let convertedText: string | undefined;
+  let smokeArgs: string[] | undefined;
+  try {
+    if (flags.converted) convertedText = await readFile(flags.converted, "utf8");
+    await readFile(file, "utf8");
+    if (flags.smoke !== undefined) smokeArgs = shellWords(flags.smoke);
+  } catch (e) {
+    process.stderr.write(`msb-migrate verify: ${(e as Error).message}\n`);
+    return 2;
+  }
+
+  const abort = new AbortController();
+  let interrupted = false;
+  const onSigint = () => {
+    if (interrupted) process.exit(130); // second Ctrl-C: give up on cleanup
+    interrupted = true;
+    process.stderr.write("interrupted: removing temporary containers and images…\n");
+    abort.abort();
+  };
+  process.on("SIGINT", onSigint);
+  process.on("SIGTERM", onSigint);
+  try {
+    const report = await verifyDockerfile({
+      dockerfile: file,
+      context: flags.context,
+      convertedText,
+      convertOptions: flags.runtimeImage ? { runtimeImage: flags.runtimeImage } : undefined,
+      docker: flags.docker,
+      smoke: { args: smokeArgs, http: flags.http, timeoutSec: flags.timeout },
+      noCache: !flags.cache,
+      signal: abort.signal,
+      log: flags.json ? undefined : (line) => process.stderr.write(`${line}\n`),
+    });
+    if (interrupted) return 130;
+    process.stdout.write(
+      flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`,
+    );
+    return report.exitCode;
+  } finally {
+    process.off("SIGINT", onSigint);
+    process.off("SIGTERM", onSigint);
+  }
+}
