@@ -87,25 +87,30 @@ export async function buildImage(
 }
 
 /**
- * Picks the lines a person needs from a failed BuildKit plain log: the failing step's output
- * (between the `------` rulers) and the final `error:`/`ERROR:` lines.
+ * Picks the lines a person needs from a failed BuildKit plain log: the failing step's name, the
+ * last lines it printed and its error; else the final error lines (e.g. a missing base image).
  */
-export function buildErrorLines(log: string, max = 25): string[] {
+export function buildErrorLines(log: string, maxOutput = 15): string[] {
   const lines = log.split("\n").map((l) => l.trimEnd());
-  const rulers = lines.flatMap((l, i) => (l === "------" ? [i] : []));
-  const picked: string[] = [];
-  if (rulers.length >= 2) {
-    const [a, b] = rulers.slice(-2) as [number, number];
-    picked.push(...lines.slice(a + 1, b));
+  const errorLine = lines.filter((l) => /^#\d+ ERROR: /.test(l)).at(-1);
+  if (errorLine) {
+    const id = errorLine.slice(0, errorLine.indexOf(" "));
+    const header = lines.find((l) => l.startsWith(`${id} [`) || l.startsWith(`${id} RUN`));
+    const output = lines
+      .filter((l) => new RegExp(`^${id} \\d+\\.\\d+ `).test(l))
+      .map((l) => l.replace(/^#\d+ \d+\.\d+ /, ""))
+      .slice(-maxOutput);
+    return [
+      ...(header ? [`step ${header.slice(id.length + 1)}`] : []),
+      ...output.map((l) => `| ${l}`),
+      errorLine.slice(id.length + 1),
+    ];
   }
-  const tail = lines.filter(
-    (l, i) =>
-      (rulers.length < 2 || i > (rulers.at(-1) ?? 0)) &&
-      /^(#\d+ )?(ERROR|error|failed to|Error response)/.test(l),
+  const errors = lines.filter((l) =>
+    /^(#\d+ )?(ERROR|error|failed to solve|Error response)/.test(l),
   );
-  picked.push(...tail);
-  if (picked.length === 0) picked.push(...lines.filter((l) => l.length > 0).slice(-10));
-  return picked.filter((l) => l.length > 0).slice(-max);
+  if (errors.length > 0) return errors.slice(-5);
+  return lines.filter((l) => l.length > 0).slice(-10);
 }
 
 /** The parts of `docker image inspect` we compare. */

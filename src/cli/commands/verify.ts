@@ -88,6 +88,11 @@ async function runVerify(file: string, flags: VerifyFlags): Promise<number> {
       log: flags.json ? undefined : (line) => process.stderr.write(`${line}\n`),
     });
     if (interrupted) return 130;
+    if (!flags.json && report.original === null) {
+      // Nothing was built (no engine, converter refused…): the error alone says it all.
+      process.stderr.write(`msb-migrate verify: ${report.errors.join("\n")}\n`);
+      return report.exitCode;
+    }
     process.stdout.write(
       flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`,
     );

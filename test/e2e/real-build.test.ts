@@ -1,0 +1,101 @@
+// End-to-end: every fixtures/e2e-* case with a build context is converted, both Dockerfiles are
+// built with the local engine (scripts/engine-setup.sh), both images are run, and the converted
+// one must behave the same and be smaller. Without an engine the cases are skipped, visibly; with
+// CI=true or MSB_REQUIRE_ENGINE=1 a missing engine is a failure.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import type { ConvertOptions } from "../../src/types.js";
+import {
+  Docker,
+  formatReport,
+  resolveDockerPath,
+  verifyDockerfile,
+} from "../../src/verify/index.js";
+import { formatBytes } from "../../src/verify/format.js";
+
+const fixtures = fileURLToPath(new URL("../../fixtures/", import.meta.url));
+
+interface CaseFile {
+  smoke?: { http?: string; args?: string[]; timeoutSec?: number };
+  options?: ConvertOptions;
+}
+
+const cases = readdirSync(fixtures)
+  .filter((n) => n.startsWith("e2e-") && existsSync(path.join(fixtures, n, "context")))
+  .sort();
+
+const required = process.env.CI === "true" || process.env.MSB_REQUIRE_ENGINE === "1";
+const probe = await new Docker(resolveDockerPath()).probe();
+const skipNote = probe.ok ? "" : ` [skipped: ${probe.reason}]`;
+if (!probe.ok) {
+  console.warn(
+    `e2e real builds ${required ? "REQUIRED but" : "skipped:"} ${probe.reason}` +
+      (required ? "" : " (set MSB_REQUIRE_ENGINE=1 to make this a failure)"),
+  );
+}
+
+interface Row {
+  name: string;
+  original: number;
+  converted: number;
+  origSeconds: number;
+  convSeconds: number;
+}
+const rows: Row[] = [];
+
+describe("real builds of the e2e fixtures", () => {
+  it.runIf(required)("a container engine answers (CI=true or MSB_REQUIRE_ENGINE=1)", () => {
+    expect(probe.ok, probe.ok ? "" : probe.reason).toBe(true);
+  });
+
+  it("has the buildable fixtures", () => {
+    expect(cases.length).toBeGreaterThanOrEqual(8);
+  });
+
+  for (const name of cases) {
+    it.skipIf(!probe.ok)(
+      `${name}: converted, smaller, same behaviour${skipNote}`,
+      async () => {
+        const dir = path.join(fixtures, name);
+        const caseFile = path.join(dir, "case.json");
+        const spec: CaseFile = existsSync(caseFile)
+          ? JSON.parse(readFileSync(caseFile, "utf8"))
+          : {};
+        const report = await verifyDockerfile({
+          dockerfile: path.join(dir, "Dockerfile"),
+          context: path.join(dir, "context"),
+          convertOptions: spec.options,
+          smoke: spec.smoke,
+        });
+        const text = formatReport(report);
+        expect(report.decision, `${name}: ${text}`).toBe("converted");
+        expect(report.verdict, `${name}:\n${text}`).toBe("verified");
+        const orig = report.original?.image?.size ?? 0;
+        const conv = report.converted?.image?.size ?? Infinity;
+        rows.push({
+          name,
+          original: orig,
+          converted: conv,
+          origSeconds: report.original?.build.seconds ?? 0,
+          convSeconds: report.converted?.build.seconds ?? 0,
+        });
+        expect(conv, `${name}: converted image is not smaller`).toBeLessThan(orig);
+      },
+      600_000,
+    );
+  }
+
+  afterAll(() => {
+    if (rows.length === 0) return;
+    const lines = rows.map(
+      (r) =>
+        `${r.name.padEnd(18)} ${String(r.original).padStart(11)} ${String(r.converted).padStart(11)}` +
+        `  ${formatBytes(r.original).padStart(8)} → ${formatBytes(r.converted).padEnd(8)}` +
+        ` -${((100 * (r.original - r.converted)) / r.original).toFixed(1).padStart(4)}%` +
+        `  build ${r.origSeconds.toFixed(1)}s / ${r.convSeconds.toFixed(1)}s`,
+    );
+    console.log(["fixture            original B  converted B", ...lines].join("\n"));
+  });
+});
