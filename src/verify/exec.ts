@@ -46,7 +46,9 @@ export function execArgs(cmd: string, args: string[], opts: ExecOptions = {}): P
             timedOut = true;
             child.kill("SIGKILL");
           }, opts.timeoutMs);
-    const onAbort = () => child.kill("SIGTERM");
+    // SIGKILL: `docker run` forwards SIGTERM to the container, whose PID 1 may ignore it; the
+    // caller removes the container itself, and BuildKit cancels a build whose client is gone.
+    const onAbort = () => child.kill("SIGKILL");
     opts.signal?.addEventListener("abort", onAbort, { once: true });
     const finish = (r: Omit<ExecResult, "seconds" | "stdout" | "stderr" | "timedOut">) => {
       if (settled) return;

@@ -1,0 +1,12 @@
+# Hand-written conversion of fixtures/e2e-go-cli (tests the verify machinery without the converter)
+FROM golang:1.19 AS builder
+WORKDIR /src
+COPY go.mod ./
+RUN go mod download
+COPY *.go ./
+RUN CGO_ENABLED=0 go build -o /usr/local/bin/wordfreq .
+
+FROM gcr.io/distroless/static-debian12
+COPY --from=builder /usr/local/bin/wordfreq /usr/local/bin/wordfreq
+WORKDIR /src
+CMD ["wordfreq", "-top", "5"]
