@@ -61,6 +61,8 @@ export interface InstructionNode {
   commands: ShellCommand[];
   /** For RUN: true when the shell text could not be parsed cleanly. */
   shellErrors: string[];
+  /** For ENV, LABEL and ARG: the name/value pairs, values unquoted. */
+  properties: [string, string][];
   /** For ONBUILD: the trigger keyword. */
   onbuild?: string;
   /** Stage index this instruction belongs to (-1 before the first FROM). */
@@ -216,7 +218,11 @@ export interface Detection {
 export interface ContractCheck {
   ok: boolean;
   /** Each compared field: same, dropped (builder-only) or differs, with details. */
-  items: { field: string; status: "same" | "dropped" | "changed" | "differs" | "missing"; detail: string }[];
+  items: {
+    field: string;
+    status: "same" | "dropped" | "changed" | "differs" | "missing";
+    detail: string;
+  }[];
 }
 
 export type DecisionKind = "converted" | "unchanged" | "skipped";
