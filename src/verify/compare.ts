@@ -46,6 +46,12 @@ export function compareConfigs(input: CompareInput): ContractCheck {
   items.push(...compareEnv(input));
 
   for (const { field, keyword } of FIELDS) {
+    if (field === "ExposedPorts" || field === "Volumes") {
+      items.push(
+        compareSet(input, field, keyword, declaredChange(field) ?? declaredChange(keyword)),
+      );
+      continue;
+    }
     const va = normalize(field, a[field]);
     const vb = normalize(field, b[field]);
     if (va === vb) {
@@ -73,6 +79,34 @@ export function compareConfigs(input: CompareInput): ContractCheck {
   }
 
   return { ok: !items.some(isFailure), items };
+}
+
+/**
+ * Ports and volumes are sets: every one the original has must still be there. One the converted
+ * image gains from its runtime base (nginx's port 80) is information; one its file adds is not.
+ */
+function compareSet(
+  input: CompareInput,
+  field: "ExposedPorts" | "Volumes",
+  keyword: string,
+  change: { why: string } | undefined,
+): Item {
+  const ka = Object.keys(input.original[field] ?? {}).sort();
+  const kb = Object.keys(input.converted[field] ?? {}).sort();
+  const lost = ka.filter((k) => !kb.includes(k));
+  const added = kb.filter((k) => !ka.includes(k));
+  const detail = `${ka.join(" ") || "(none)"} → ${kb.join(" ") || "(none)"}`;
+  if (lost.length === 0 && added.length === 0)
+    return { field, status: "same", detail: ka.join(" ") || "(unset)" };
+  if (change) return { field, status: "changed", detail: `${detail}: ${change.why}` };
+  if (lost.length > 0 && input.originalStage.keywords.has(keyword)) {
+    return { field, status: "differs", detail: `lost ${lost.join(" ")}` };
+  }
+  const fileAdds = field === "ExposedPorts" ? (input.convertedStages.at(-1)?.exposed ?? []) : [];
+  const addedByFile = added.filter((k) => fileAdds.includes(k));
+  if (addedByFile.length > 0)
+    return { field, status: "differs", detail: `adds ${addedByFile.join(" ")}` };
+  return { field, status: "changed", detail: `${detail} (inherited from the base image)` };
 }
 
 function compareEnv(input: CompareInput): Item[] {

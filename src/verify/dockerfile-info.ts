@@ -8,6 +8,8 @@ export interface StageInfo {
   keywords: Set<string>;
   envNames: string[];
   labelNames: string[];
+  /** EXPOSE entries as `port/proto` (tcp when not written). */
+  exposed: string[];
 }
 
 interface Logical {
@@ -89,6 +91,7 @@ export function readStages(text: string): StageInfo[] {
         keywords: new Set(),
         envNames: [],
         labelNames: [],
+        exposed: [],
       });
       continue;
     }
@@ -97,6 +100,11 @@ export function readStages(text: string): StageInfo[] {
     st.keywords.add(l.keyword);
     if (l.keyword === "ENV") st.envNames.push(...propertyNames(l.args));
     if (l.keyword === "LABEL") st.labelNames.push(...propertyNames(l.args));
+    if (l.keyword === "EXPOSE") {
+      st.exposed.push(
+        ...shellWords(l.args).map((w) => (w.includes("/") ? w.toLowerCase() : `${w}/tcp`)),
+      );
+    }
   }
   return stages;
 }

@@ -243,6 +243,7 @@ export async function verifyDockerfile(opts: VerifyOptions): Promise<VerifyRepor
       `${id}-original`,
       track,
       opts.signal,
+      originalFinal.exposed,
     );
     log(`  original: ${report.original.smoke.summary}`);
     log("smoke run: converted…");
@@ -254,6 +255,7 @@ export async function verifyDockerfile(opts: VerifyOptions): Promise<VerifyRepor
       `${id}-converted`,
       track,
       opts.signal,
+      convertedStages.at(-1)?.exposed,
     );
     log(`  converted: ${report.converted.smoke.summary}`);
     report.behaviour = sameBehaviour(report.original.smoke, report.converted.smoke);

@@ -43,6 +43,11 @@ export function tcpPorts(config: ImageConfig): string[] {
     .sort((x, y) => Number(x) - Number(y));
 }
 
+/**
+ * Runs the image's own command (or `spec.args`); an image that exposes a TCP port is started as a
+ * server and probed on one port: the first one its Dockerfile declares (a base image like nginx
+ * may expose another that is no longer served), else the lowest.
+ */
 export async function smokeRun(
   docker: Docker,
   image: string,
@@ -51,10 +56,16 @@ export async function smokeRun(
   name: string,
   track: Track,
   signal?: AbortSignal,
+  declaredPorts: string[] = [],
 ): Promise<SmokeResult> {
   const ports = tcpPorts(config);
-  if (ports.length > 0 && !spec.args)
-    return portSmoke(docker, image, ports[0]!, spec, name, track, signal);
+  const declared = declaredPorts
+    .filter((p) => p.endsWith("/tcp"))
+    .map((p) => p.replace(/\/tcp$/, ""))
+    .find((p) => ports.includes(p));
+  const port = declared ?? ports[0];
+  if (port !== undefined && !spec.args)
+    return portSmoke(docker, image, port, spec, name, track, signal);
   return commandSmoke(docker, image, spec, name, track, signal);
 }
 

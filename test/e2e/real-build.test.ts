@@ -68,6 +68,8 @@ describe("real builds of the e2e fixtures", () => {
           context: path.join(dir, "context"),
           convertOptions: spec.options,
           smoke: spec.smoke,
+          // MSB_E2E_NO_CACHE=1 measures cold builds (slow: every apt-get and compile runs again).
+          noCache: process.env.MSB_E2E_NO_CACHE === "1",
         });
         const text = formatReport(report);
         expect(report.decision, `${name}: ${text}`).toBe("converted");

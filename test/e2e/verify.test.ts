@@ -52,6 +52,7 @@ describe("readStages", () => {
     expect(stages[1]!.envNames).toEqual(["APP_MODE"]);
     expect(stages[1]!.labelNames).toEqual(["a", "b"]);
     expect([...stages[1]!.keywords]).toEqual(["ENV", "LABEL", "CMD"]);
+    expect(readStages("FROM nginx\nEXPOSE 80 53/UDP\n")[0]!.exposed).toEqual(["80/tcp", "53/udp"]);
   });
 });
 
@@ -145,6 +146,24 @@ describe("compareConfigs", () => {
     expect(check.ok).toBe(true);
     expect(check.items.find((i) => i.field === "Cmd")).toMatchObject({ status: "changed" });
     expect(check.items.find((i) => i.field === "StopSignal")?.detail).toMatch(/inherited/);
+  });
+
+  it("treats ports as a set: lost declared ports fail, ports inherited from the runtime base do not", () => {
+    const orig = readStages("FROM node:18\nEXPOSE 3000\n").at(-1)!;
+    const run = (convText: string, ports: string[]) =>
+      compareConfigs({
+        ...input({}, {}),
+        originalStage: orig,
+        convertedStages: readStages(convText),
+        original: config({ ExposedPorts: { "3000/tcp": {} } }),
+        converted: config({ ExposedPorts: Object.fromEntries(ports.map((p) => [p, {}])) }),
+      }).items.find((i) => i.field === "ExposedPorts");
+    expect(run("FROM nginx\nEXPOSE 3000\n", ["3000/tcp", "80/tcp"])?.status).toBe("changed");
+    expect(run("FROM nginx\nEXPOSE 80\n", ["80/tcp"])).toMatchObject({
+      status: "differs",
+      detail: "lost 3000/tcp",
+    });
+    expect(run("FROM x\nEXPOSE 3000 9090/tcp\n", ["3000/tcp", "9090/tcp"])?.status).toBe("differs");
   });
 
   it("checks only the PATH entries the file added", () => {
