@@ -183,9 +183,10 @@ export async function verifyDockerfile(opts: VerifyOptions): Promise<VerifyRepor
     const build = async (label: string, file: string, tag: string, target?: string) => {
       log(`building ${label}…`);
       janitor.image(tag);
+      // The builder-stage build reuses the converted build's cache: it only proves the stage stands alone.
       const b = await buildImage(
         docker,
-        { file, context, tag, target, noCache: opts.noCache },
+        { file, context, tag, target, noCache: opts.noCache && !target },
         opts.signal,
       );
       log(`  ${label}: ${b.ok ? "built" : "FAILED"} in ${b.seconds.toFixed(1)}s`);
