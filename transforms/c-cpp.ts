@@ -18,13 +18,15 @@ const SYSTEM_PREFIXES = new Set(["/usr", "/", ""]);
 /** Install prefixes seen: configure --prefix, cmake -DCMAKE_INSTALL_PREFIX, make PREFIX=. */
 function installCandidates(ctx: TransformContext): Candidate[] {
   const list: Candidate[] = [];
+  // Where `make install` writes is only known from configure/cmake (default /usr/local) or an
+  // explicit PREFIX; a hand-written Makefile may install anywhere, so it yields no candidate.
   let configured: string | undefined;
   for (const { ins, cmd } of allCommands(ctx)) {
     const env = { ...envAt(ctx, ins.index), ...cmd.assignments };
-    if (/configure$/.test(cmd.name)) configured = option(cmd.args, ["--prefix"]) ?? configured;
-    if (cmd.name === "cmake") {
+    if (/configure$/.test(cmd.name)) configured = option(cmd.args, ["--prefix"]) ?? "/usr/local";
+    if (cmd.name === "cmake" && !cmd.args.includes("--build") && !cmd.args.includes("--install")) {
       const p = cmd.args.find((a) => a.startsWith("-DCMAKE_INSTALL_PREFIX="));
-      if (p) configured = p.split("=")[1];
+      configured = p ? p.split("=")[1] : "/usr/local";
     }
     const isInstall =
       (cmd.name === "make" && cmd.args.includes("install")) ||
@@ -32,10 +34,9 @@ function installCandidates(ctx: TransformContext): Candidate[] {
     if (!isInstall) continue;
     const assigned = cmd.args.find((a) => /^(PREFIX|prefix)=/.test(a))?.split("=")[1];
     const destdir = cmd.args.find((a) => a.startsWith("DESTDIR="))?.split("=")[1] ?? "";
-    const prefix = expand(
-      assigned ?? option(cmd.args, ["--prefix"]) ?? configured ?? "/usr/local",
-      env,
-    );
+    const known = assigned ?? option(cmd.args, ["--prefix"]) ?? configured;
+    if (!known) continue;
+    const prefix = expand(known, env);
     const root = posix.join("/", expand(destdir, env), prefix).replace(/\/$/, "") || "/";
     list.push({ path: root + "/", dir: true, line: ins.line, rule: "make-install" });
   }
