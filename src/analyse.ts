@@ -111,7 +111,7 @@ export function imageInfo(image: BaseImage): ImageInfo | null {
     libc: fam.libc,
     shell: fam.shell,
     env: { ...fam.env },
-    users: [...fam.users],
+    users: [...fam.users, ...(fam.shell ? (images.distroUsers[fam.distro] ?? []) : [])],
     path: [...fam.path, ...images.standardPath],
     ...(fam.cmd ? { cmd: fam.cmd } : {}),
   };
