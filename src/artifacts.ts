@@ -154,8 +154,9 @@ export interface ResolvedArtifacts {
  */
 export function resolveArtifacts(
   ctx: TransformContext,
-  candidates: Candidate[],
+  all: Candidate[],
 ): ResolvedArtifacts | LeaveAlone {
+  const candidates = all.filter((c) => !removedLater(ctx, c));
   const evidence: Evidence[] = [];
   const artifacts: ArtifactCopy[] = [];
   const add = (a: ArtifactCopy) => {
@@ -238,6 +239,21 @@ export function resolveArtifacts(
       });
   }
   return { artifacts, evidence, script };
+}
+
+/** An output deleted again by a later `rm` (`rm -rf /go` after copying the binary out). */
+function removedLater(ctx: TransformContext, c: Candidate): boolean {
+  return allCommands(ctx).some(
+    ({ ins, cmd }) =>
+      cmd.name === "rm" &&
+      ins.line >= c.line &&
+      cmd.args
+        .filter((a) => !a.startsWith("-"))
+        .some((a) => {
+          const p = resolvePath(cmd.cwd, a).replace(/\/\*?$/, "");
+          return p !== "" && (c.path === p || c.path.startsWith(p + "/"));
+        }),
+  );
 }
 
 function findProduced(

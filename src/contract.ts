@@ -178,7 +178,11 @@ export function checkContract(
   }
   const program = runningProgram(after);
   if (program) {
-    const provided = providedBy(runtime, program, dests, plan.runtimePackages, after.workdir);
+    const declaredPath = after.env.get("PATH");
+    const path = declaredPath
+      ? expand(declaredPath, { PATH: images.standardPath.join(":") }).split(":")
+      : images.standardPath;
+    const provided = providedBy(runtime, program, dests, plan.runtimePackages, after.workdir, path);
     items.push({
       field: "program",
       status: provided ? "same" : "missing",
@@ -228,6 +232,7 @@ function providedBy(
   dests: string[],
   pkgs: string[],
   workdir: string,
+  path: string[],
 ): string | null {
   if (program.includes("/")) {
     const p = resolvePath(workdir, program);
@@ -235,11 +240,11 @@ function providedBy(
     return hit ? `copied to ${hit}` : null;
   }
   const onPath = dests.find(
-    (d) => posix.basename(d) === program && images.standardPath.includes(posix.dirname(d)),
+    (d) => posix.basename(d) === program && path.includes(posix.dirname(d)),
   );
   if (onPath) return `copied to ${onPath}`;
   const dirCopy = dests.find((d) =>
-    images.standardPath.some((p) => p.startsWith(d.replace(/\/?$/, "/")) || p === d),
+    path.some((p) => p.startsWith(d.replace(/\/?$/, "/")) || p === d),
   );
   if (dirCopy) return `inside the copied ${dirCopy}`;
   if (!runtime) return null;

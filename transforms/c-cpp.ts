@@ -11,6 +11,7 @@ import {
   scoreEcosystem,
   type Candidate,
 } from "../src/artifacts.js";
+import { resolvePath } from "../src/parse/shell.js";
 import type { Transform, TransformContext } from "../src/transform.js";
 
 const SYSTEM_PREFIXES = new Set(["/usr", "/", ""]);
@@ -18,13 +19,34 @@ const SYSTEM_PREFIXES = new Set(["/usr", "/", ""]);
 /** Install prefixes seen: configure --prefix, cmake -DCMAKE_INSTALL_PREFIX, make PREFIX=. */
 function installCandidates(ctx: TransformContext): Candidate[] {
   const list: Candidate[] = [];
+  // Where `make install` writes is only known from configure/cmake (default /usr/local) or an
+  // explicit PREFIX; a hand-written Makefile may install anywhere, so it yields no candidate.
   let configured: string | undefined;
   for (const { ins, cmd } of allCommands(ctx)) {
     const env = { ...envAt(ctx, ins.index), ...cmd.assignments };
-    if (/configure$/.test(cmd.name)) configured = option(cmd.args, ["--prefix"]) ?? configured;
-    if (cmd.name === "cmake") {
+    if (/configure$/.test(cmd.name)) configured = option(cmd.args, ["--prefix"]) ?? "/usr/local";
+    if (cmd.name === "cmake" && !cmd.args.includes("--build") && !cmd.args.includes("--install")) {
       const p = cmd.args.find((a) => a.startsWith("-DCMAKE_INSTALL_PREFIX="));
-      if (p) configured = p.split("=")[1];
+      configured = p ? p.split("=")[1] : "/usr/local";
+    }
+    // Plain `make` (or `cmake --build DIR`) writes its outputs in its directory.
+    if ((cmd.name === "make" || cmd.name === "gmake") && !cmd.args.includes("install")) {
+      const dir = option(cmd.args, ["-C", "--directory"]);
+      list.push({
+        path: (dir ? resolvePath(cmd.cwd, expand(dir, env)) : cmd.cwd).replace(/\/?$/, "/"),
+        dir: true,
+        line: ins.line,
+        rule: "make-output",
+      });
+    }
+    if (cmd.name === "cmake" && cmd.args.includes("--build")) {
+      const dir = option(cmd.args, ["--build"]) ?? ".";
+      list.push({
+        path: resolvePath(cmd.cwd, expand(dir, env)).replace(/\/?$/, "/"),
+        dir: true,
+        line: ins.line,
+        rule: "cmake-build",
+      });
     }
     const isInstall =
       (cmd.name === "make" && cmd.args.includes("install")) ||
@@ -32,10 +54,9 @@ function installCandidates(ctx: TransformContext): Candidate[] {
     if (!isInstall) continue;
     const assigned = cmd.args.find((a) => /^(PREFIX|prefix)=/.test(a))?.split("=")[1];
     const destdir = cmd.args.find((a) => a.startsWith("DESTDIR="))?.split("=")[1] ?? "";
-    const prefix = expand(
-      assigned ?? option(cmd.args, ["--prefix"]) ?? configured ?? "/usr/local",
-      env,
-    );
+    const known = assigned ?? option(cmd.args, ["--prefix"]) ?? configured;
+    if (!known) continue;
+    const prefix = expand(known, env);
     const root = posix.join("/", expand(destdir, env), prefix).replace(/\/$/, "") || "/";
     list.push({ path: root + "/", dir: true, line: ins.line, rule: "make-install" });
   }
@@ -66,6 +87,7 @@ const cCpp: Transform = {
     const notes: string[] = [];
     // A private prefix (/opt/app) holds libraries and data too: copy all of it.
     for (const inst of installs) {
+      if (inst.rule !== "make-install") continue;
       const prefix = inst.path.replace(/\/$/, "");
       if (SYSTEM_PREFIXES.has(prefix)) continue;
       const clean = prefix !== "/usr/local" || ctx.facts.baseInfo?.kind === "os";
