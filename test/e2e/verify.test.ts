@@ -3,7 +3,9 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Command } from "commander";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { Writable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { main } from "../../src/cli/main.js";
 import { registerVerify } from "../../src/cli/commands/verify.js";
 import { compareConfigs } from "../../src/verify/compare.js";
 import { buildErrorLines, type ImageConfig } from "../../src/verify/docker.js";
@@ -221,21 +223,19 @@ describe("sameBehaviour", () => {
 });
 
 describe("msb-migrate verify (CLI)", () => {
-  afterEach(() => {
-    vi.restoreAllMocks();
-    process.exitCode = undefined;
-  });
   const runCli = async (args: string[]) => {
-    const err: string[] = [];
     const out: string[] = [];
-    vi.spyOn(process.stderr, "write").mockImplementation((s) => (err.push(String(s)), true));
-    vi.spyOn(process.stdout, "write").mockImplementation((s) => (out.push(String(s)), true));
+    const err: string[] = [];
+    const io = {
+      stdout: new Writable({ write: (c, _e, cb) => (out.push(String(c)), cb()) }),
+      stderr: new Writable({ write: (c, _e, cb) => (err.push(String(c)), cb()) }),
+      stdin: process.stdin,
+    };
+    let code: number | undefined;
     const program = new Command("msb-migrate").exitOverride();
-    registerVerify(program);
-    await program.parseAsync(["node", "msb-migrate", "verify", ...args]);
-    const code = process.exitCode;
-    vi.restoreAllMocks();
-    return { code, stderr: err.join(""), stdout: out.join("") };
+    registerVerify(program, io, (c) => (code = c));
+    await program.parseAsync(["verify", ...args], { from: "user" });
+    return { code, stdout: out.join(""), stderr: err.join("") };
   };
 
   it("exits 2 with one line naming the docker it tried when no engine answers", async () => {
@@ -258,6 +258,17 @@ describe("msb-migrate verify (CLI)", () => {
     const r = await runCli([`${root}fixtures/nope/Dockerfile`]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^msb-migrate verify: ENOENT/);
+  });
+
+  it("is reachable from the msb-migrate CLI", async () => {
+    const out: string[] = [];
+    const io = {
+      stdout: new Writable({ write: (c, _e, cb) => (out.push(String(c)), cb()) }),
+      stderr: new Writable({ write: (_c, _e, cb) => cb() }),
+      stdin: process.stdin,
+    };
+    expect(await main(["verify", "--help"], io)).toBe(0);
+    expect(out.join("")).toMatch(/Usage: msb-migrate verify \[options\] <Dockerfile>/);
   });
 });
 

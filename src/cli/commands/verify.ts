@@ -2,6 +2,13 @@ import { readFile } from "node:fs/promises";
 import { Command, InvalidArgumentError } from "commander";
 import { shellWords } from "../../verify/dockerfile-info.js";
 import { formatReport, verifyDockerfile } from "../../verify/index.js";
+import type { Streams } from "../output.js";
+
+const processStreams: Streams = {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stdin: process.stdin,
+};
 
 interface VerifyFlags {
   context?: string;
@@ -21,8 +28,16 @@ function seconds(value: string): number {
   return n;
 }
 
-/** Registers `msb-migrate verify`: real builds of the original and the converted Dockerfile. */
-export function registerVerify(program: Command): void {
+/**
+ * Registers `msb-migrate verify`: real builds of the original and the converted Dockerfile.
+ * `setExit` receives 0 verified, 1 differs, 2 could not verify (main() must pass its own, or the
+ * code it returns overwrites process.exitCode).
+ */
+export function registerVerify(
+  program: Command,
+  io: Streams = processStreams,
+  setExit: (code: number) => void = (code) => (process.exitCode = code),
+): void {
   program
     .command("verify")
     .description(
@@ -49,11 +64,11 @@ export function registerVerify(program: Command): void {
       "\nExit status: 0 verified, 1 behaviour or contract differs, 2 could not verify (no engine, build failed).",
     )
     .action(async (file: string, flags: VerifyFlags) => {
-      process.exitCode = await runVerify(file, flags);
+      setExit(await runVerify(file, flags, io));
     });
 }
 
-async function runVerify(file: string, flags: VerifyFlags): Promise<number> {
+async function runVerify(file: string, flags: VerifyFlags, io: Streams): Promise<number> {
   let convertedText: string | undefined;
   let smokeArgs: string[] | undefined;
   try {
@@ -61,7 +76,7 @@ async function runVerify(file: string, flags: VerifyFlags): Promise<number> {
     await readFile(file, "utf8");
     if (flags.smoke !== undefined) smokeArgs = shellWords(flags.smoke);
   } catch (e) {
-    process.stderr.write(`msb-migrate verify: ${(e as Error).message}\n`);
+    io.stderr.write(`msb-migrate verify: ${(e as Error).message}\n`);
     return 2;
   }
 
@@ -70,7 +85,7 @@ async function runVerify(file: string, flags: VerifyFlags): Promise<number> {
   const onSigint = () => {
     if (interrupted) process.exit(130); // second Ctrl-C: give up on cleanup
     interrupted = true;
-    process.stderr.write("interrupted: removing temporary containers and images…\n");
+    io.stderr.write("interrupted: removing temporary containers and images…\n");
     abort.abort();
   };
   process.on("SIGINT", onSigint);
@@ -85,15 +100,15 @@ async function runVerify(file: string, flags: VerifyFlags): Promise<number> {
       smoke: { args: smokeArgs, http: flags.http, timeoutSec: flags.timeout },
       noCache: !flags.cache,
       signal: abort.signal,
-      log: flags.json ? undefined : (line) => process.stderr.write(`${line}\n`),
+      log: flags.json ? undefined : (line) => io.stderr.write(`${line}\n`),
     });
     if (interrupted) return 130;
     if (!flags.json && report.original === null) {
       // Nothing was built (no engine, converter refused…): the error alone says it all.
-      process.stderr.write(`msb-migrate verify: ${report.errors.join("\n")}\n`);
+      io.stderr.write(`msb-migrate verify: ${report.errors.join("\n")}\n`);
       return report.exitCode;
     }
-    process.stdout.write(
+    io.stdout.write(
       flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`,
     );
     return report.exitCode;
