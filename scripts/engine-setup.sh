@@ -44,12 +44,12 @@ build_image() {
 }
 
 # Runtime images the converter maps to, and builder images the fixtures start from.
-REQUIRED_TAGS="debian:bookworm-slim debian:stable-slim debian:bookworm debian:12-slim
+REQUIRED_TAGS=(debian:bookworm-slim debian:stable-slim debian:bookworm debian:12-slim
   gcr.io/distroless/static-debian12 gcr.io/distroless/cc-debian12 gcr.io/distroless/base-debian12
   gcr.io/distroless/static-debian12:nonroot gcr.io/distroless/cc-debian12:nonroot
   nginx:stable-alpine nginx:1.22-alpine nginx:alpine nginx:stable nginx:1.22
   node:18-slim python:3.11-slim eclipse-temurin:17-jre ruby:3.1-slim busybox:latest
-  golang:1.19 gcc:12 rust:1.63 node:18 python:3.11 eclipse-temurin:17-jdk ruby:3.1 php:8.2-cli"
+  golang:1.19 gcc:12 rust:1.63 node:18 python:3.11 eclipse-temurin:17-jdk ruby:3.1 php:8.2-cli)
 
 # --- host packages -------------------------------------------------------------------------------
 s=$SECONDS
@@ -116,13 +116,13 @@ D
 fi
 
 # bookworm is Debian stable, so the stable tags are the same image here
-DEBIAN_ALIASES="debian:bookworm debian:12 debian:12-slim debian:latest debian:stable debian:stable-slim"
+DEBIAN_ALIASES=(debian:bookworm debian:12 debian:12-slim debian:latest debian:stable debian:stable-slim)
 
 # --- debian:bookworm-slim (debootstrap minbase, trimmed like the official slim image) ------------
 if wanted debian; then
   s=$SECONDS
   if have_image debian:bookworm-slim; then
-    tag_aliases debian:bookworm-slim $DEBIAN_ALIASES
+    tag_aliases debian:bookworm-slim "${DEBIAN_ALIASES[@]}"
     done_step debian skipped "$s"
   else
     rm -rf "$WORK/rootfs-bookworm"
@@ -132,7 +132,7 @@ if wanted debian; then
     tar --numeric-owner -C "$WORK/rootfs-bookworm" -c . \
       | $DOCKER import -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' -c 'CMD ["bash"]' - debian:bookworm-slim >/dev/null
     rm -rf "$WORK/rootfs-bookworm"
-    tag_aliases debian:bookworm-slim $DEBIAN_ALIASES
+    tag_aliases debian:bookworm-slim "${DEBIAN_ALIASES[@]}"
     done_step debian built "$s"
   fi
 fi
@@ -172,9 +172,9 @@ done
 # --- every tag msb-migrate's mappings and fixtures name must resolve locally ----------------------
 if [ -z "${ENGINE_ONLY:-}" ]; then
   missing=()
-  for t in $REQUIRED_TAGS; do $DOCKER image inspect "$t" >/dev/null 2>&1 || missing+=("$t"); done
+  for t in "${REQUIRED_TAGS[@]}"; do $DOCKER image inspect "$t" >/dev/null 2>&1 || missing+=("$t"); done
   if [ ${#missing[@]} -gt 0 ]; then log "step=check status=FAILED missing: ${missing[*]}"; exit 1; fi
-  log "step=check status=ok tags=$(wc -w <<<"$REQUIRED_TAGS")"
+  log "step=check status=ok tags=${#REQUIRED_TAGS[@]}"
 fi
 
 log "step=total seconds=$((SECONDS - T0))"

@@ -56,7 +56,8 @@ export function execArgs(cmd: string, args: string[], opts: ExecOptions = {}): P
       clearTimeout(timer);
       opts.signal?.removeEventListener("abort", onAbort);
       if (opts.signal?.aborted) return reject(abortError());
-      resolve({ ...r, stdout, stderr, timedOut, seconds: (performance.now() - t0) / 1000 });
+      const seconds = Math.round(performance.now() - t0) / 1000;
+      resolve({ ...r, stdout, stderr, timedOut, seconds });
     };
     child.on("error", (err: NodeJS.ErrnoException) => finish({ code: null, spawnError: err }));
     child.on("close", (code) => finish({ code }));

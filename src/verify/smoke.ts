@@ -117,7 +117,7 @@ async function portSmoke(
   const t0 = performance.now();
   const deadline = Date.now() + (spec.timeoutSec ?? 30) * 1000;
   const base = { mode: "port" as const, containerPort: port };
-  const seconds = () => (performance.now() - t0) / 1000;
+  const seconds = () => Math.round(performance.now() - t0) / 1000;
   track("container", name);
   // Published on loopback only, on a free port the engine picks.
   const run = await docker.run(["run", "-d", "--name", name, "-p", `127.0.0.1::${port}`, image], {
