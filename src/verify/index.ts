@@ -23,7 +23,7 @@ import {
   type BuildOutcome,
   type ImageFacts,
 } from "./docker.js";
-import { readStages } from "./dockerfile-info.js";
+import { readStages, type StageInfo } from "./dockerfile-info.js";
 import { sameBehaviour, smokeRun, type SmokeResult, type SmokeSpec } from "./smoke.js";
 
 export { Docker, resolveDockerPath, type EngineProbe } from "./docker.js";
@@ -136,7 +136,12 @@ export async function verifyDockerfile(opts: VerifyOptions): Promise<VerifyRepor
     return report;
   };
 
-  const originalText = await readFile(dockerfile, "utf8");
+  let originalText: string;
+  try {
+    originalText = await readFile(dockerfile, "utf8");
+  } catch (e) {
+    return fail(`cannot read ${opts.dockerfile}: ${(e as Error).message}`);
+  }
   let convertedText = opts.convertedText;
   let plan: RuntimePlan | null = null;
   if (convertedText === undefined) {
@@ -156,8 +161,14 @@ export async function verifyDockerfile(opts: VerifyOptions): Promise<VerifyRepor
     convertedText = result.output;
   }
 
-  const originalStages = readStages(originalText);
-  const convertedStages = readStages(convertedText);
+  let originalStages: StageInfo[];
+  let convertedStages: StageInfo[];
+  try {
+    originalStages = readStages(originalText);
+    convertedStages = readStages(convertedText);
+  } catch (e) {
+    return fail(`cannot read the Dockerfile's stages: ${(e as Error).message}`);
+  }
   const originalFinal = originalStages.at(-1);
   if (!originalFinal) return fail("the original Dockerfile has no FROM");
   if (convertedStages.length < 2) report.notes.push("the converted file has a single stage");

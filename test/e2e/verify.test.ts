@@ -201,6 +201,17 @@ describe("sameBehaviour", () => {
       detail: 'stdout differs: {"line":2,"original":"b","converted":"c"}',
     });
     expect(sameBehaviour(cmd(0, ""), cmd(127, "")).detail).toBe("exit 0 → exit 127");
+    const running: SmokeResult = {
+      ...cmd(0, ""),
+      exitCode: null,
+      timedOut: true,
+      summary: "timeout 30s",
+    };
+    expect(sameBehaviour(running, running).same).toBe(true);
+    expect(sameBehaviour(running, cmd(1, ""))).toEqual({
+      same: false,
+      detail: "timeout 30s → exit 1",
+    });
   });
   it("compares HTTP answers, and a converted image that never answered", () => {
     const http = (status: number, sha: string): SmokeResult => ({
