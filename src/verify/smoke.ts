@@ -163,7 +163,7 @@ async function portSmoke(
       if (spec.http !== undefined) {
         const res = await httpGet(hostPort, spec.http).catch((e: Error) => e);
         if (!(res instanceof Error)) {
-          return {
+          return stillUp(docker, name, {
             ...base,
             ok: true,
             summary: `HTTP ${res.status}`,
@@ -171,12 +171,18 @@ async function portSmoke(
             bodySha256: createHash("sha256").update(res.body).digest("hex"),
             bodyPreview: res.body.subarray(0, 200).toString("utf8"),
             seconds: seconds(),
-          };
+          });
         }
         lastError = res.message;
       } else {
         const open = await tcpAnswers(hostPort);
-        if (open === true) return { ...base, ok: true, summary: "tcp open", seconds: seconds() };
+        if (open === true)
+          return stillUp(docker, name, {
+            ...base,
+            ok: true,
+            summary: "tcp open",
+            seconds: seconds(),
+          });
         lastError = open;
       }
     }
@@ -184,6 +190,27 @@ async function portSmoke(
   }
   const logs = await containerLogs(docker, name);
   return { ...base, ok: false, summary: "no answer", error: lastError, logs, seconds: seconds() };
+}
+
+/** A server must keep running after it answered (one that answers once and crashes is not healthy). */
+async function stillUp(docker: Docker, name: string, result: SmokeResult): Promise<SmokeResult> {
+  await sleep(1000);
+  const state = await docker.run(
+    ["inspect", "-f", "{{.State.Running}} {{.State.ExitCode}}", name],
+    {
+      timeoutMs: 15_000,
+    },
+  );
+  const [running, code] = state.stdout.trim().split(" ");
+  if (running === "true") return result;
+  const logs = await containerLogs(docker, name);
+  return {
+    ...result,
+    ok: false,
+    summary: `exited ${code} after answering`,
+    exitCode: Number(code),
+    logs,
+  };
 }
 
 async function containerLogs(docker: Docker, name: string): Promise<string> {
