@@ -340,6 +340,25 @@ describe.skipIf(!probe.ok)(
     });
 
     it(
+      "catches a server that cannot start in the runtime image (cgo binary on distroless/static)",
+      { timeout: 300_000 },
+      async () => {
+        const goHttp = `${root}fixtures/e2e-go-http`;
+        const r = await verifyDockerfile({
+          dockerfile: `${goHttp}/Dockerfile`,
+          context: `${goHttp}/context`,
+          convertedText: converted("e2e-go-http.cgo-on-distroless.Dockerfile"),
+          smoke: { http: "/" },
+        });
+        expect(r).toMatchObject({ verdict: "differs", exitCode: 1 });
+        expect(r.original!.smoke).toMatchObject({ mode: "port", ok: true, httpStatus: 200 });
+        expect(r.converted!.smoke).toMatchObject({ mode: "port", ok: false, summary: "exited 1" });
+        expect(r.converted!.smoke!.logs).toMatch(/exec \/app\/server: no such file or directory/);
+        expect(await leftovers()).toBe("");
+      },
+    );
+
+    it(
       "cannot verify a conversion whose builder fails (exit 2, engine lines)",
       { timeout: 300_000 },
       async () => {
