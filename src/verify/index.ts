@@ -57,6 +57,8 @@ export interface ImageSide {
 
 export interface VerifyReport {
   verdict: Verdict;
+  /** Prefix of the temporary image tags and container names of this run (all removed at the end). */
+  runId: string;
   /** 0 verified, 1 behaviour or contract differs, 2 could not verify. */
   exitCode: 0 | 1 | 2;
   dockerfile: string;
@@ -112,8 +114,10 @@ export async function verifyDockerfile(opts: VerifyOptions): Promise<VerifyRepor
   const dockerfile = path.resolve(opts.dockerfile);
   const context = path.resolve(opts.context ?? path.dirname(dockerfile));
   const docker = new Docker(resolveDockerPath(opts.docker));
+  const id = `msb-verify-${process.pid}-${randomBytes(3).toString("hex")}`;
   const report: VerifyReport = {
     verdict: "error",
+    runId: id,
     exitCode: 2,
     dockerfile,
     context,
@@ -179,7 +183,6 @@ export async function verifyDockerfile(opts: VerifyOptions): Promise<VerifyRepor
   report.engine.version = probe.version;
 
   const janitor = new Janitor(docker);
-  const id = `msb-verify-${process.pid}-${randomBytes(3).toString("hex")}`;
   const tags = {
     original: `${id}:original`,
     converted: `${id}:converted`,

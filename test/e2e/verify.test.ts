@@ -289,15 +289,9 @@ describe.skipIf(!probe.ok)(
   `verifyDockerfile with a real engine${probe.ok ? "" : ` [skipped: ${probe.reason}]`}`,
   () => {
     const docker = new Docker(resolveDockerPath());
-    const leftovers = async () => {
-      const ps = await docker.run([
-        "ps",
-        "-a",
-        "--filter",
-        `name=msb-verify-${process.pid}-`,
-        "-q",
-      ]);
-      const images = await docker.run(["images", "-q", `msb-verify-${process.pid}-*`]);
+    const leftovers = async (runId: string) => {
+      const ps = await docker.run(["ps", "-a", "--filter", `name=${runId}`, "-q"]);
+      const images = await docker.run(["images", "-q", runId]);
       return (ps.stdout + images.stdout).trim();
     };
 
@@ -321,7 +315,7 @@ describe.skipIf(!probe.ok)(
         expect(r.original!.smoke).toMatchObject({ mode: "command", exitCode: 0 });
         expect(r.original!.smoke!.stdout).toMatch(/^the\s+6\ndog\s+3\n/);
         expect(r.builder?.ok).toBe(true);
-        expect(await leftovers()).toBe("");
+        expect(await leftovers(r.runId)).toBe("");
       },
     );
 
@@ -336,7 +330,7 @@ describe.skipIf(!probe.ok)(
       expect(r.errors).toContain(
         'contract: Cmd differs: ["wordfreq","-top","5"] → ["wordfreq","-top","3"]',
       );
-      expect(await leftovers()).toBe("");
+      expect(await leftovers(r.runId)).toBe("");
     });
 
     it(
@@ -354,7 +348,7 @@ describe.skipIf(!probe.ok)(
         expect(r.original!.smoke).toMatchObject({ mode: "port", ok: true, httpStatus: 200 });
         expect(r.converted!.smoke).toMatchObject({ mode: "port", ok: false, summary: "exited 1" });
         expect(r.converted!.smoke!.logs).toMatch(/exec \/app\/server: no such file or directory/);
-        expect(await leftovers()).toBe("");
+        expect(await leftovers(r.runId)).toBe("");
       },
     );
 
@@ -370,7 +364,7 @@ describe.skipIf(!probe.ok)(
         expect(r).toMatchObject({ verdict: "error", exitCode: 2 });
         expect(r.errors[0]).toBe("the converted Dockerfile does not build:");
         expect(r.errors.join("\n")).toMatch(/RUN go build .*does-not-exist/);
-        expect(await leftovers()).toBe("");
+        expect(await leftovers(r.runId)).toBe("");
       },
     );
   },
