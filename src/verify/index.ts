@@ -14,7 +14,7 @@ import type {
   Reason,
   RuntimePlan,
 } from "../types.js";
-import { compareConfigs } from "./compare.js";
+import { compareConfigs, isFailure } from "./compare.js";
 import {
   buildImage,
   Docker,
@@ -281,9 +281,7 @@ export async function verifyDockerfile(opts: VerifyOptions): Promise<VerifyRepor
         (report.original.smoke.logs ?? "").split("\n"),
       );
     }
-    const contractFailures = report.contract.items.filter(
-      (i) => i.status === "differs" || i.status === "missing",
-    );
+    const contractFailures = report.contract.items.filter(isFailure);
     if (!report.behaviour.same) report.errors.push(`behaviour differs: ${report.behaviour.detail}`);
     if (!report.behaviour.same && report.converted.smoke.logs) {
       report.errors.push(...report.converted.smoke.logs.split("\n").map((l) => `  ${l}`));
