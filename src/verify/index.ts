@@ -160,7 +160,9 @@ export async function verifyDockerfile(opts: VerifyOptions): Promise<VerifyRepor
     plan = result.plan;
     if (result.decision !== "converted") {
       const why = result.reasons.map((r) => r.message).join("; ") || "no reason given";
-      return fail(`nothing to verify: the converter left the file ${result.decision} (${why})`);
+      return fail(
+        `nothing to verify: the converter did not convert the file (${result.decision}: ${why})`,
+      );
     }
     convertedText = result.output;
   }
