@@ -186,12 +186,12 @@ export function planConversion(
   if ("leave" in chosen) return chosen;
 
   // Artifacts that a step of the tail copies from the context are already there.
-  const tailDests = new Set(
-    contextCopies(ctx)
-      .filter((c) => c.index > lastBuild)
-      .map((c) => c.dest),
-  );
-  const artifacts = tp.artifacts.filter((a) => !(a.rule === "entry-script" && tailDests.has(a.to)));
+  const tailDests = contextCopies(ctx)
+    .filter((c) => c.index > lastBuild)
+    .map((c) => c.dest);
+  const inTail = (p: string) =>
+    tailDests.some((d) => d === p || (d.endsWith("/") && p.startsWith(d)));
+  const artifacts = tp.artifacts.filter((a) => !(a.rule === "entry-script" && inTail(a.to)));
   const extraSteps = [
     ...installStep(ctx.facts.packageManager, runtime.names),
     ...(tp.extraSteps ?? []),
@@ -230,13 +230,18 @@ function runtimePackages(
 ): { names: string[]; notes: string[] } | LeaveAlone {
   const names: string[] = [];
   const notes: string[] = [];
+  // Packages that carried or tail steps install already need no second install.
+  const installed = new Set<string>();
   const release = ctx.facts.baseInfo?.release ?? "default";
   const usedAtRuntime = ctx.doc.instructions
     .filter((i) => i.index > lastBuild || ["CMD", "ENTRYPOINT", "HEALTHCHECK"].includes(i.keyword))
     .map((i) => i.raw)
     .join(" ");
   for (const line of ctx.facts.lines) {
-    if (carried.includes(line.index) || line.index > lastBuild) continue;
+    if (carried.includes(line.index) || line.index > lastBuild) {
+      for (const p of line.packages) for (const n of p.names) installed.add(n);
+      continue;
+    }
     for (const { manager, names: pkgs } of line.packages) {
       const table =
         packages.runtimeCounterparts[
@@ -273,7 +278,7 @@ function runtimePackages(
       }
     }
   }
-  return { names: [...new Set(names)], notes };
+  return { names: [...new Set(names)].filter((n) => !installed.has(n)), notes };
 }
 
 function installStep(manager: string | null, names: string[]): string[] {
