@@ -60,7 +60,7 @@ export function convert(text: string, options: ConvertOptions = {}): ConvertResu
   result.plan = planned.plan;
   result.explanation.push(...explainPlan(planned, facts));
   const output = render(ctx, planned);
-  const contract = checkContract(doc, output, planned.plan, planned.plan.droppedEnv);
+  const contract = checkContract(doc, facts, output, planned.plan, planned.builderName);
   result.contract = contract;
   result.explanation.push(...explainContract(contract));
   if (!contract.ok) {

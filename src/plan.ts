@@ -1,5 +1,5 @@
 // Plan: from the facts and the chosen transform's plan, the full runtime stage.
-import { imageInfo, isBuildOnlyPackage, readImageRef } from "./analyse.js";
+import { healthcheckCommand, imageInfo, isBuildOnlyPackage, readImageRef } from "./analyse.js";
 import { contextCopies, entryProgram, toolchainAtRuntime } from "./artifacts.js";
 import { images, packages } from "./data.js";
 import { transforms } from "./registry.js";
@@ -277,6 +277,13 @@ function runtimePackages(
         notes.push(`${p} (line ${line.line}) → ${name} at run time`);
       }
     }
+  }
+  // A health check that calls curl or wget needs it at run time, wherever the builder got it.
+  const health = ctx.doc.instructions.filter((i) => i.keyword === "HEALTHCHECK").pop();
+  const probe = health ? healthcheckCommand(health.args)?.program : undefined;
+  if (probe && packages.downloadTools.includes(probe) && !names.includes(probe)) {
+    names.push(probe);
+    notes.push(`${probe}: the HEALTHCHECK runs it`);
   }
   return { names: [...new Set(names)].filter((n) => !installed.has(n)), notes };
 }
