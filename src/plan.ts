@@ -200,7 +200,10 @@ export function planConversion(
   const plan: RuntimePlan = {
     ecosystem: best.d.ecosystem,
     image: chosen.image,
-    imageWhy: chosen.why,
+    imageWhy:
+      chosen.why.startsWith("--") || chosen.why.startsWith("config")
+        ? chosen.why
+        : `${tp.runtimeWhy} (${chosen.why})`,
     imageInfo: imageInfo(readImageRef(chosen.image)),
     artifacts,
     runtimePackages: runtime.names,
