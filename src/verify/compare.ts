@@ -70,12 +70,14 @@ export function compareConfigs(input: CompareInput): ContractCheck {
   const lb = b.Labels ?? {};
   for (const name of new Set([...Object.keys(la), ...Object.keys(lb)])) {
     const field = `Labels.${name}`;
+    const detail = `${la[name] ?? "(unset)"} → ${lb[name] ?? "(unset)"}`;
     if (la[name] === lb[name]) items.push({ field, status: "same", detail: la[name] ?? "" });
-    else if (!st.labelNames.includes(name) || declaredChange(field))
-      items.push({ field, status: "changed", detail: `${la[name]} → ${lb[name]} (not declared)` });
+    else if (declaredChange(field)) items.push({ field, status: "changed", detail });
+    else if (!st.labelNames.includes(name))
+      items.push({ field, status: "changed", detail: `${detail} (inherited, not declared)` });
     else if (lb[name] === undefined)
       items.push({ field, status: "missing", detail: la[name] ?? "" });
-    else items.push({ field, status: "differs", detail: `${la[name]} → ${lb[name]}` });
+    else items.push({ field, status: "differs", detail });
   }
 
   return { ok: !items.some(isFailure), items };

@@ -168,6 +168,29 @@ describe("compareConfigs", () => {
     expect(run("FROM x\nEXPOSE 3000 9090/tcp\n", ["3000/tcp", "9090/tcp"])?.status).toBe("differs");
   });
 
+  it("requires declared labels, and reports inherited ones as information", () => {
+    const labelled = readStages(
+      'FROM golang:1.19\nLABEL org.opencontainers.image.title="app"\n',
+    ).at(-1)!;
+    const check = compareConfigs({
+      ...input({}, {}),
+      originalStage: labelled,
+      original: config({
+        Labels: { "org.opencontainers.image.title": "app", maintainer: "golang" },
+      }),
+      converted: config({ Labels: {} }),
+    });
+    expect(check.ok).toBe(false);
+    expect(check.items.filter((i) => i.field.startsWith("Labels."))).toEqual([
+      { field: "Labels.org.opencontainers.image.title", status: "missing", detail: "app" },
+      {
+        field: "Labels.maintainer",
+        status: "changed",
+        detail: "golang → (unset) (inherited, not declared)",
+      },
+    ]);
+  });
+
   it("checks only the PATH entries the file added", () => {
     const withPath = readStages("FROM golang:1.19\nENV PATH=/app/bin:$PATH\n").at(-1)!;
     const run = (after: string) =>
