@@ -216,7 +216,11 @@ export interface Detection {
 export interface ContractCheck {
   ok: boolean;
   /** Each compared field: same, dropped (builder-only) or differs, with details. */
-  items: { field: string; status: "same" | "dropped" | "changed" | "differs" | "missing"; detail: string }[];
+  items: {
+    field: string;
+    status: "same" | "dropped" | "changed" | "differs" | "missing";
+    detail: string;
+  }[];
 }
 
 export type DecisionKind = "converted" | "unchanged" | "skipped";
