@@ -28,10 +28,32 @@ export function parseIdentity(text: string): GitIdentity {
   return { name: m[1]!, email: m[2]! };
 }
 
+const PASS_ENV = [
+  "PATH",
+  "HOME",
+  "USER",
+  "LOGNAME",
+  "TMPDIR",
+  "LANG",
+  "LC_ALL",
+  "XDG_CONFIG_HOME",
+  "SSH_AUTH_SOCK",
+  "HTTP_PROXY",
+  "HTTPS_PROXY",
+  "NO_PROXY",
+  "http_proxy",
+  "https_proxy",
+  "no_proxy",
+  "SYSTEMROOT",
+];
+
 export function makeGit(dir: string, genv: GitEnv = {}): SimpleGit {
+  // A small allow-list of the ambient environment: enough for git to find itself, the user's
+  // config (identity) and proxies; nothing that could run programs (EDITOR, PAGER, GIT_*).
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !k.toUpperCase().startsWith("GIT_")) env[k] = v;
+  for (const k of PASS_ENV) {
+    const v = process.env[k];
+    if (v !== undefined) env[k] = v;
   }
   // Never wait for a password prompt in a batch run.
   env.GIT_TERMINAL_PROMPT = "0";

@@ -23,7 +23,7 @@ function looksLikeUrl(s: string): boolean {
 
 /**
  * Parses a repos file: one repository a line, `#` starts a comment. A line is a local path or a
- * clone URL, optionally followed by the host slug (`owner/name`) when it cannot be read from it.
+ * clone URL (or a bare repository), optionally followed by the host slug (`owner/name`) when it cannot be read from it.
  */
 export function parseReposList(
   text: string,
@@ -38,10 +38,11 @@ export function parseReposList(
     const url = looksLikeUrl(src!);
     const source = url ? src! : path.resolve(baseDir, src!);
     const slug = explicitSlug ?? (kind && url ? (slugFromUrl(src!, kind) ?? undefined) : undefined);
+    // A local path that is not a working checkout (a bare repository, say) is cloned like a URL.
     out.push({
       name: slug ?? (url ? src! : path.basename(source)),
       source,
-      kind: url ? "url" : "checkout",
+      kind: !url && isCheckout(source) ? "checkout" : "url",
       slug,
     });
   }

@@ -72,6 +72,8 @@ export interface PrOptions {
   log: (line: string) => void;
   /** Injected for tests: pacing waits. */
   sleep?: (ms: number) => Promise<void>;
+  /** Injected for unit tests only; the end-to-end tests use the real engine. */
+  convert?: typeof convert;
   /** Injected for tests: replace the verify library. */
   verifyFn?: VerifyFn;
 }
@@ -187,6 +189,7 @@ async function convertOne(
   abs: string,
   rel: string,
   convertOptions: ConvertOptions | undefined,
+  conv: typeof convert,
 ): Promise<{ entry: FileEntry; result: ConvertResult | null; text: string | null }> {
   try {
     const text = await readText(abs);
@@ -198,7 +201,7 @@ async function convertOne(
       };
     }
     // The repository-relative path names the file in the patch header.
-    const result = convert(text, { ...convertOptions, path: rel });
+    const result = conv(text, { ...convertOptions, path: rel });
     const reasons = result.reasons.map((r) => r.message);
     return { entry: { path: rel, decision: result.decision, reasons, result }, result, text };
   } catch (e) {
@@ -277,7 +280,12 @@ async function processRepo(
     const changed: string[] = [];
     for (const abs of files) {
       const rel = path.relative(ws.dir, abs).split(path.sep).join("/");
-      const { entry, result, text } = await convertOne(abs, rel, opts.convertOptions);
+      const { entry, result, text } = await convertOne(
+        abs,
+        rel,
+        opts.convertOptions,
+        opts.convert ?? convert,
+      );
       entries.push(entry);
       if (result && text !== null && entry.decision === "converted" && result.output !== text) {
         if (verifyFn) {
