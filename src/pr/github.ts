@@ -54,7 +54,8 @@ export function createGitHub(options: GitHubOptions = {}): Host {
     baseUrl,
     auth: token,
     userAgent: "msb-migrate",
-    log: { debug: () => {}, info: () => {}, warn: log, error: log },
+    // Failed requests are reported once, by us, with context; the request log would repeat them.
+    log: { debug: () => {}, info: () => {}, warn: log, error: () => {} },
   });
   octokit.hook.wrap("request", (request, opts) =>
     withRateLimit(

@@ -30,5 +30,11 @@ export function redact(text: string): string {
 /** One line of an error for people, redacted. */
 export function errorText(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
-  return redact(msg.trim().split(/\r?\n/).filter(Boolean).join(" | ") || "unknown error");
+  return redact(
+    msg
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .join(" | ") || "unknown error",
+  );
 }

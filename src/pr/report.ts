@@ -13,7 +13,9 @@ export function countByStatus(records: RepoRecord[]): Record<RepoStatus, number>
 }
 
 function detail(r: RepoRecord): string {
-  return r.error ?? r.prUrl ?? r.reason ?? r.action;
+  if (r.error) return r.error;
+  const what = r.status === "converted" ? r.action : (r.reason ?? r.action);
+  return r.prUrl ? `${what} ${r.prUrl}` : what;
 }
 
 /** A few lines for the terminal: counts, then one line per repository that needs attention. */

@@ -356,6 +356,14 @@ async function processRepo(
           );
         else would.push(`open a ${host.kind === "gitlab" ? "MR" : "PR"} into ${base}`);
       }
+      // Same outcome as a real run: a kept branch whose PR is missing still gets its PR.
+      const wouldOpenMissing = !!host && opts.openPr && !existing;
+      if (remoteSha && (!ours || (opts.conflictStrategy === "skip" && !wouldOpenMissing))) {
+        rec.status = "skipped";
+        rec.reason = ours
+          ? `branch ${opts.branch} exists (--conflict-strategy skip)`
+          : `branch ${opts.branch} exists and has commits not made by msb-migrate`;
+      }
       rec.action = `${opts.dryRun ? "dry run" : "not pushed (no --push)"}: would ${would.join(", ")}`;
       rec.body = body;
       log(`${rec.action}\n${ctx.diffStat}`);
