@@ -61,6 +61,8 @@ export interface InstructionNode {
   commands: ShellCommand[];
   /** For RUN: true when the shell text could not be parsed cleanly. */
   shellErrors: string[];
+  /** For ENV, LABEL and ARG: the name/value pairs, values unquoted. */
+  properties: [string, string][];
   /** For ONBUILD: the trigger keyword. */
   onbuild?: string;
   /** Stage index this instruction belongs to (-1 before the first FROM). */

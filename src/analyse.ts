@@ -1,0 +1,478 @@
+// Facts: what each instruction does, with evidence, and the final image's contract.
+import { posix } from "node:path";
+import { commands as commandData, familyOf, images, matchesCommand, packages } from "./data.js";
+import { parseShell, resolvePath } from "./parse/shell.js";
+import type {
+  BaseImage,
+  CommandSpec,
+  Document,
+  Evidence,
+  Facts,
+  ImageInfo,
+  InstructionNode,
+  LineFact,
+  Role,
+  ShellCommand,
+} from "./types.js";
+
+const METADATA = new Set([
+  "ENV",
+  "WORKDIR",
+  "USER",
+  "EXPOSE",
+  "LABEL",
+  "VOLUME",
+  "HEALTHCHECK",
+  "STOPSIGNAL",
+  "SHELL",
+  "ENTRYPOINT",
+  "CMD",
+  "ARG",
+  "MAINTAINER",
+  "ONBUILD",
+]);
+const SETUP_PROGRAMS = new Set([
+  "useradd",
+  "adduser",
+  "groupadd",
+  "addgroup",
+  "usermod",
+  "mkdir",
+  "chown",
+  "chmod",
+  "ln",
+  "update-ca-certificates",
+  "setcap",
+  "locale-gen",
+  "echo",
+  "printf",
+  "touch",
+]);
+const ROLE_RANK: Role[] = [
+  "artifact",
+  "build",
+  "dependency",
+  "toolchain",
+  "runtime-setup",
+  "cleanup",
+  "other",
+];
+
+/** Expand $VAR and ${VAR} (with :- defaults) from an environment; unknown variables stay. */
+export function expand(value: string, env: Record<string, string>): string {
+  return value.replace(
+    /\$\{([A-Za-z_][A-Za-z0-9_]*)(:?[-+]([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (
+      whole,
+      braced: string | undefined,
+      op: string | undefined,
+      alt: string | undefined,
+      bare: string | undefined,
+    ) => {
+      const name = braced ?? bare!;
+      const v = env[name];
+      if (op?.includes("-")) return v !== undefined && v !== "" ? v : (alt ?? "");
+      if (op?.includes("+")) return v !== undefined && v !== "" ? (alt ?? "") : "";
+      return v ?? whole;
+    },
+  );
+}
+
+/** Read a FROM reference into its parts. */
+export function readImageRef(ref: string, alias?: string): BaseImage {
+  let rest = ref;
+  let digest: string | undefined;
+  const at = rest.indexOf("@");
+  if (at !== -1) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+  }
+  const slash = rest.lastIndexOf("/");
+  const colon = rest.lastIndexOf(":");
+  let tag = "latest";
+  if (colon > slash) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+  }
+  return { ref, name: rest, tag, ...(digest ? { digest } : {}), ...(alias ? { alias } : {}) };
+}
+
+const CODENAMES = ["trixie", "bookworm", "bullseye", "buster", "stretch", "jessie"];
+const UBUNTU = ["noble", "jammy", "focal", "bionic", "xenial"];
+
+/** What we know of an image: its family's data refined by the tag. */
+export function imageInfo(image: BaseImage): ImageInfo | null {
+  const fam = familyOf(image.name);
+  if (!fam) return null;
+  const info: ImageInfo = {
+    family: fam.family,
+    kind: fam.kind,
+    distro: fam.distro,
+    libc: fam.libc,
+    shell: fam.shell,
+    env: { ...fam.env },
+    users: [...fam.users],
+    path: [...fam.path, ...images.standardPath],
+    ...(fam.cmd ? { cmd: fam.cmd } : {}),
+  };
+  const tag = image.tag.toLowerCase();
+  const alpine = /alpine(\d+\.\d+)?/.exec(tag);
+  if (alpine && fam.family !== "alpine") {
+    info.distro = "alpine";
+    info.libc = "musl";
+    info.release = alpine[1] ?? "latest";
+  } else if (fam.distro === "alpine") {
+    info.release = tag;
+  } else if (fam.distro === "ubuntu") {
+    info.release = tag;
+  } else if (fam.distro === "debian") {
+    const named = CODENAMES.find((c) => tag.includes(c));
+    const ubuntuNamed = UBUNTU.find((c) => tag.includes(c));
+    if (ubuntuNamed) {
+      info.distro = "ubuntu";
+      info.release = ubuntuNamed;
+    } else if (named) info.release = named;
+    else if (fam.family === "debian") {
+      const major = /^(\d+)/.exec(tag)?.[1];
+      info.release = major ? (images.debianVersions[major] ?? "stable") : tag.replace(/-slim$/, "");
+      if (["latest", "stable", "slim", "stable-slim"].includes(tag)) info.release = "stable";
+    } else info.release = images.defaultCodename;
+  }
+  return info;
+}
+
+interface PackageUse {
+  manager: string;
+  names: string[];
+  remove: boolean;
+}
+
+/** Package installs and removals in one RUN, with `$var` lists from assignments expanded. */
+function packageUses(cmds: ShellCommand[], env: Record<string, string>): PackageUse[] {
+  const vars: Record<string, string> = { ...env };
+  const out: PackageUse[] = [];
+  for (const c of cmds) {
+    for (const [k, v] of Object.entries(c.assignments)) vars[k] = v;
+    const manager =
+      c.name === "apt" || c.name === "apt-get" || c.name === "aptitude" ? "apt" : c.name;
+    const m = packages.managers[manager];
+    if (!m) continue;
+    const words = c.args.flatMap((a) => expand(a, vars).split(/\s+/)).filter(Boolean);
+    const verbIdx = words.findIndex((w) => !w.startsWith("-"));
+    const verb = words[verbIdx];
+    if (!verb) continue;
+    const install = m.install.includes(verb);
+    const remove = m.remove.includes(verb);
+    if (!install && !remove) continue;
+    const names: string[] = [];
+    const rest = words.slice(verbIdx + 1);
+    for (let i = 0; i < rest.length; i++) {
+      const w = rest[i]!;
+      if (
+        w === "--virtual" ||
+        w === "-t" ||
+        w === "--repository" ||
+        w === "-X" ||
+        w === "--setopt"
+      ) {
+        i++;
+        continue;
+      }
+      if (w.startsWith("-") || w.includes("$")) continue;
+      names.push(w.replace(/[=<>~].*$/, "").replace(/:\w+$/, ""));
+    }
+    if (verb === "groupinstall")
+      names.splice(
+        0,
+        names.length,
+        ...rest
+          .filter((w) => !w.startsWith("-"))
+          .join(" ")
+          .split(/\s*,\s*/),
+      );
+    out.push({ manager, names, remove });
+  }
+  return out;
+}
+
+export function isBuildOnlyPackage(manager: string, name: string): boolean {
+  const list =
+    packages.buildOnly[manager === "dnf" || manager === "microdnf" ? "yum" : manager] ?? [];
+  if (list.includes(name)) return true;
+  const suffix = packages.devSuffix[manager];
+  return !!suffix && name.endsWith(suffix);
+}
+
+function optionValue(args: string[], names: string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    for (const n of names) {
+      if (a === n) return args[i + 1];
+      if (a.startsWith(n + "=")) return a.slice(n.length + 1);
+      if (n.length === 2 && a.startsWith(n) && a.length > 2 && !n.startsWith("--"))
+        return a.slice(2);
+    }
+  }
+  return undefined;
+}
+
+/** The shell words of a CMD/ENTRYPOINT for matching (exec words, or first shell command's words). */
+export function commandSpec(ins: InstructionNode): CommandSpec {
+  if (ins.exec) return { form: "exec", words: ins.exec, raw: ins.args, index: ins.index };
+  const parsed = parseShell(ins.args, 0, "/");
+  const first = parsed.commands.find((c) => c.name !== "exec") ?? parsed.commands[0];
+  const words = first ? [first.name, ...first.args] : ins.args.split(/\s+/);
+  return { form: "shell", words, raw: ins.args, index: ins.index };
+}
+
+/** Analyse the (single-stage) document: roles with evidence and the final image's contract. */
+export function analyse(doc: Document): Facts {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(doc.globalArgs)) if (v !== undefined) env[k] = v;
+  let base: BaseImage | null = null;
+  let baseInfo: ImageInfo | null = null;
+  let workdir = "/";
+  let sawBuild = false;
+  const lines: LineFact[] = [];
+  const declaredEnv: [string, string][] = [];
+  let entrypoint: CommandSpec | null = null;
+  let cmd: CommandSpec | null = null;
+  const toolchainPackages = new Set<string>();
+  let packageManager: string | null = null;
+
+  for (const ins of doc.instructions) {
+    const evidence: Evidence[] = [];
+    let role: Role = "other";
+    const produces: string[] = [];
+    const pkgs: { manager: string; names: string[] }[] = [];
+    switch (ins.keyword) {
+      case "FROM": {
+        const words = ins.args.split(/\s+/).filter((w) => !w.startsWith("--"));
+        const ref = expand(words[0] ?? "", env);
+        const alias = words[1]?.toLowerCase() === "as" ? words[2] : undefined;
+        base = readImageRef(ref, alias);
+        baseInfo = imageInfo(base);
+        role = "base";
+        if (baseInfo) {
+          Object.assign(env, baseInfo.env);
+          workdir = familyOf(base.name)?.workdir ?? "/";
+          if (baseInfo.kind === "toolchain") {
+            evidence.push({
+              rule: "toolchain-base-image",
+              match: ref,
+              why: `${baseInfo.family} is a toolchain image (compilers and SDK)`,
+            });
+          }
+        }
+        break;
+      }
+      case "ENV":
+        role = "metadata";
+        for (const [k, v] of ins.properties) {
+          env[k] = expand(v, env);
+          declaredEnv.push([k, v]);
+        }
+        break;
+      case "ARG":
+        role = "metadata";
+        for (const [k, v] of ins.properties)
+          if (v !== "" && env[k] === undefined) env[k] = expand(v, env);
+        break;
+      case "WORKDIR":
+        role = "metadata";
+        workdir = resolvePath(workdir, expand(ins.args.replace(/^["']|["']$/g, ""), env));
+        break;
+      case "ENTRYPOINT":
+        role = "metadata";
+        entrypoint = commandSpec(ins);
+        cmd = null; // Docker resets an inherited CMD when ENTRYPOINT is set
+        break;
+      case "CMD":
+        role = "metadata";
+        cmd = commandSpec(ins);
+        break;
+      case "COPY":
+      case "ADD": {
+        role = "context-copy";
+        const words = ins.exec ?? ins.args.split(/\s+/).filter((w) => !w.startsWith("--"));
+        if (ins.keyword === "ADD" && words.some((w) => /^(https?|git)[:@]/.test(w))) {
+          role = "dependency";
+          evidence.push({
+            rule: "add-remote",
+            match: ins.args,
+            why: "downloads sources at build time",
+          });
+        } else if (ins.flags["from"]) {
+          evidence.push({
+            rule: "copy-from-image",
+            match: ins.flags["from"],
+            why: "copies files from another image",
+          });
+        }
+        break;
+      }
+      case "RUN": {
+        const r = classifyRun(ins, env, workdir, sawBuild);
+        role = r.role;
+        evidence.push(...r.evidence);
+        produces.push(...r.produces);
+        for (const p of r.packages) {
+          if (p.remove) continue;
+          pkgs.push({ manager: p.manager, names: p.names });
+          packageManager ??= p.manager;
+          for (const n of p.names) if (isBuildOnlyPackage(p.manager, n)) toolchainPackages.add(n);
+        }
+        if (role === "build" || role === "artifact") sawBuild = true;
+        break;
+      }
+      default:
+        if (METADATA.has(ins.keyword)) role = "metadata";
+    }
+    lines.push({
+      index: ins.index,
+      line: ins.line,
+      keyword: ins.keyword,
+      role,
+      evidence,
+      packages: pkgs,
+      produces,
+      workdir,
+    });
+  }
+  return {
+    base,
+    baseInfo,
+    lines,
+    env: declaredEnv,
+    entrypoint,
+    cmd,
+    finalWorkdir: workdir,
+    toolchainPackages: [...toolchainPackages],
+    packageManager,
+  };
+}
+
+interface RunClass {
+  role: Role;
+  evidence: Evidence[];
+  produces: string[];
+  packages: PackageUse[];
+}
+
+function classifyRun(
+  ins: InstructionNode,
+  env: Record<string, string>,
+  workdir: string,
+  sawBuildBefore: boolean,
+): RunClass {
+  const evidence: Evidence[] = [];
+  const produces: string[] = [];
+  const roles = new Set<Role>();
+  const uses = packageUses(ins.commands, env);
+  for (const u of uses) {
+    if (u.remove) {
+      roles.add("cleanup");
+      continue;
+    }
+    const build = u.names.filter((n) => isBuildOnlyPackage(u.manager, n));
+    const other = u.names.filter((n) => !isBuildOnlyPackage(u.manager, n));
+    if (build.length > 0) {
+      roles.add("toolchain");
+      evidence.push({
+        rule: "build-packages",
+        match: build.join(" "),
+        why: `${u.manager} installs build-only packages`,
+      });
+    }
+    if (other.length > 0) {
+      roles.add("runtime-setup");
+      evidence.push({
+        rule: "runtime-packages",
+        match: other.join(" "),
+        why: "installs packages the program may need at run time",
+      });
+    }
+  }
+  let sawBuild = sawBuildBefore;
+  const vars: Record<string, string> = { ...env };
+  for (const c of ins.commands) {
+    for (const [k, v] of Object.entries(c.assignments)) vars[k] = expand(v, vars);
+    if (c.name === "export") {
+      for (const a of c.args) {
+        const eq = a.indexOf("=");
+        if (eq > 0) vars[a.slice(0, eq)] = expand(a.slice(eq + 1), vars);
+      }
+    }
+    const rule = commandData.rules.find((r) => matchesCommand(r, c.name, c.args));
+    if (rule) {
+      if (rule.id === "copy-output") {
+        if (!sawBuild) {
+          roles.add("context-copy");
+          continue;
+        }
+        const dest = copyDestination(c, vars);
+        if (dest) produces.push(dest);
+        roles.add("artifact");
+        evidence.push({ rule: rule.id, match: c.text, why: "places a build output" });
+        continue;
+      }
+      roles.add(rule.role);
+      if (rule.role === "build" || rule.role === "artifact") sawBuild = true;
+      evidence.push({
+        rule: rule.id,
+        match: c.text.length > 120 ? c.text.slice(0, 117) + "..." : c.text,
+        why: ruleWhy(rule.role, rule.ecosystem),
+      });
+      const out = optionValue(c.args, ["-o", "--output", "--out", "--out-dir"]);
+      if (out && rule.role === "build") produces.push(resolvePath(c.cwd, expand(out, vars)));
+      continue;
+    }
+    if (c.name === "git" && c.args[0] === "clone") {
+      roles.add("dependency");
+      evidence.push({ rule: "git-clone", match: c.text, why: "fetches sources" });
+    } else if ((c.name === "curl" || c.name === "wget") && !sawBuild) {
+      roles.add("dependency");
+      evidence.push({ rule: "download", match: c.text, why: "downloads at build time" });
+    } else if (c.name === "rm" || (c.name === "apt-get" && c.args[0] === "clean")) {
+      roles.add("cleanup");
+    } else if (SETUP_PROGRAMS.has(c.name)) {
+      roles.add("runtime-setup");
+      if (["useradd", "adduser", "groupadd", "addgroup"].includes(c.name)) {
+        evidence.push({ rule: "create-user", match: c.text, why: "creates a user or group" });
+      }
+    }
+  }
+  if (ins.shellErrors.length > 0) {
+    evidence.push({
+      rule: "shell-unparsed",
+      match: ins.args.slice(0, 80),
+      why: `shell not fully parsed: ${ins.shellErrors[0]}`,
+    });
+  }
+  const role = ROLE_RANK.find((r) => roles.has(r)) ?? (ins.commands.length ? "other" : "other");
+  void workdir;
+  return { role, evidence, produces, packages: uses };
+}
+
+function ruleWhy(role: string, ecosystem?: string): string {
+  const eco = ecosystem ? `${ecosystem} ` : "";
+  if (role === "build") return `${eco}build step`;
+  if (role === "dependency") return `${eco}dependency step`;
+  if (role === "artifact") return `installs ${eco}build outputs`;
+  return `${eco}${role}`;
+}
+
+/** Where cp/mv/install put a file: the destination, joined with the source name for directories. */
+function copyDestination(c: ShellCommand, vars: Record<string, string>): string | null {
+  const words = c.args.filter((a) => !a.startsWith("-"));
+  const t = optionValue(c.args, ["-t", "--target-directory"]);
+  if (words.length < 2 && !t) return null;
+  const src = expand(words[0]!, vars);
+  if (t) return resolvePath(c.cwd, posix.join(expand(t, vars), posix.basename(src)));
+  const dest = expand(words[words.length - 1]!, vars);
+  const destIsDir =
+    dest.endsWith("/") ||
+    words.length > 2 ||
+    /^\/(usr\/(local\/)?)?s?bin$/.test(dest.replace(/\/$/, ""));
+  return resolvePath(c.cwd, destIsDir ? posix.join(dest, posix.basename(src)) : dest);
+}

@@ -1,0 +1,363 @@
+// Shared helpers for transforms: what the image runs, and which build output that is.
+import { posix } from "node:path";
+import { commands as commandData, images, matchesCommand } from "./data.js";
+import { expand } from "./analyse.js";
+import { resolvePath } from "./parse/shell.js";
+import type { LeaveAlone, TransformContext } from "./transform.js";
+import type { ArtifactCopy, Evidence, InstructionNode, ShellCommand } from "./types.js";
+
+/** A path a build step writes: a file, or a directory whose contents are outputs. */
+export interface Candidate {
+  path: string;
+  dir: boolean;
+  line: number;
+  rule: string;
+}
+
+/** The words the container runs: ENTRYPOINT (exec) followed by CMD, or CMD alone. */
+export function entryWords(ctx: TransformContext): string[] {
+  const { entrypoint, cmd } = ctx.facts;
+  if (entrypoint)
+    return entrypoint.form === "exec"
+      ? [...entrypoint.words, ...(cmd?.words ?? [])]
+      : entrypoint.words;
+  return cmd?.words ?? [];
+}
+
+const SHELLS = /^(\/bin\/|\/usr\/bin\/)?(sh|bash|ash|dash)$/;
+
+/** The program the container starts, looking through `sh -c "…"` and `exec`. */
+export function entryProgram(ctx: TransformContext): { program: string; args: string[] } | null {
+  let words = entryWords(ctx);
+  if (words.length === 0) return null;
+  if (SHELLS.test(words[0]!) && words[1] === "-c" && words[2]) {
+    words = words[2].trim().split(/\s+/);
+  } else if (SHELLS.test(words[0]!) && words[1] && !words[1].startsWith("-")) {
+    words = words.slice(1); // `sh script.sh`: the script is what runs
+  }
+  while (words[0] === "exec" || words[0]?.includes("=")) words = words.slice(1);
+  if (!words[0]) return null;
+  return { program: words[0], args: words.slice(1) };
+}
+
+/** Does the container run the toolchain at start (`go run`, `cargo run`, `npm start`…)? */
+export function toolchainAtRuntime(ctx: TransformContext): string | null {
+  const e = entryProgram(ctx);
+  if (!e) return null;
+  const hit = commandData.toolchainAtRuntime.find((m) => matchesCommand(m, e.program, e.args));
+  return hit ? [e.program, ...e.args].join(" ") : null;
+}
+
+/** Environment in the builder at an instruction: base image env plus ENV/ARG before it. */
+export function envAt(ctx: TransformContext, index: number): Record<string, string> {
+  const env: Record<string, string> = { ...(ctx.facts.baseInfo?.env ?? {}) };
+  for (const [k, v] of Object.entries(ctx.doc.globalArgs)) if (v !== undefined) env[k] ??= v;
+  for (const ins of ctx.doc.instructions) {
+    if (ins.index >= index) break;
+    if (ins.keyword === "ENV" || ins.keyword === "ARG") {
+      for (const [k, v] of ins.properties)
+        if (ins.keyword === "ENV" || v !== "") env[k] = expand(v, env);
+    }
+  }
+  return env;
+}
+
+/** PATH directories of the builder at the end of the file. */
+export function builderPath(ctx: TransformContext): string[] {
+  const env = envAt(ctx, Number.MAX_SAFE_INTEGER);
+  const base = ctx.facts.baseInfo?.path ?? images.standardPath;
+  const declared = env["PATH"];
+  if (!declared) return base;
+  return expand(declared, { PATH: base.join(":") })
+    .split(":")
+    .filter(Boolean);
+}
+
+/** Every shell command of every RUN, with its instruction. */
+export function allCommands(ctx: TransformContext): { ins: InstructionNode; cmd: ShellCommand }[] {
+  return ctx.doc.instructions.flatMap((ins) => ins.commands.map((cmd) => ({ ins, cmd })));
+}
+
+/** Value of an option (`-o x`, `-o=x`, `--out x`) in a word list. */
+export function option(args: string[], names: string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    for (const n of names) {
+      if (a === n) return args[i + 1];
+      if (a.startsWith(n + "=")) return a.slice(n.length + 1);
+    }
+  }
+  return undefined;
+}
+
+/** Candidates every transform shares: explicit outputs and copies of outputs, from the facts. */
+export function genericCandidates(ctx: TransformContext): Candidate[] {
+  return ctx.facts.lines.flatMap((l) =>
+    l.produces.map((p) => ({
+      path: p,
+      dir: p.endsWith("/"),
+      line: l.line,
+      rule: l.evidence[0]?.rule ?? "output",
+    })),
+  );
+}
+
+/** Files copied into the image from the build context, by destination. */
+export function contextCopies(
+  ctx: TransformContext,
+): { index: number; line: number; dest: string; sources: string[] }[] {
+  const out: { index: number; line: number; dest: string; sources: string[] }[] = [];
+  for (const ins of ctx.doc.instructions) {
+    if ((ins.keyword !== "COPY" && ins.keyword !== "ADD") || ins.flags["from"]) continue;
+    const words = ins.exec ?? ins.args.split(/\s+/).filter((w) => !w.startsWith("--"));
+    if (words.length < 2) continue;
+    const workdir = ctx.facts.lines[ins.index]?.workdir ?? "/";
+    const dest = words[words.length - 1]!;
+    out.push({
+      index: ins.index,
+      line: ins.line,
+      dest: resolvePath(workdir, dest) + (dest.endsWith("/") || dest === "." ? "/" : ""),
+      sources: words.slice(0, -1),
+    });
+  }
+  return out;
+}
+
+function within(dir: string, p: string): boolean {
+  const d = dir.endsWith("/") ? dir : dir + "/";
+  return p.startsWith(d);
+}
+
+/** Directories on PATH in the runtime image (standard PATH plus the file's own PATH edits). */
+function runtimePath(ctx: TransformContext): string[] {
+  const declared = ctx.facts.env
+    .filter(([k]) => k === "PATH")
+    .map(([, v]) => v)
+    .pop();
+  if (!declared) return images.standardPath;
+  return expand(declared, { PATH: images.standardPath.join(":") })
+    .split(":")
+    .filter(Boolean);
+}
+
+export interface ResolvedArtifacts {
+  artifacts: ArtifactCopy[];
+  evidence: Evidence[];
+  /** The entry is a script: the runtime needs a shell. */
+  script: boolean;
+}
+
+/**
+ * Decide what the runtime stage needs from the builder: the program the image runs (or, with no
+ * command, the explicit outputs), found among what build steps produce. Never a guess: when the
+ * program is not among the outputs, the file is left alone.
+ */
+export function resolveArtifacts(
+  ctx: TransformContext,
+  all: Candidate[],
+): ResolvedArtifacts | LeaveAlone {
+  const candidates = all.filter((c) => !removedLater(ctx, c));
+  const evidence: Evidence[] = [];
+  const artifacts: ArtifactCopy[] = [];
+  const add = (a: ArtifactCopy) => {
+    if (!artifacts.some((x) => x.from === a.from)) artifacts.push(a);
+  };
+  const workdir = ctx.facts.finalWorkdir;
+  const entry = entryProgram(ctx);
+  const files = candidates.filter((c) => !c.dir);
+  if (!entry) {
+    // No command: the image is a toolbox; keep every explicit output that is not moved on later.
+    const sources = new Set(
+      allCommands(ctx)
+        .filter(({ cmd }) => cmd.name === "cp" || cmd.name === "mv" || cmd.name === "install")
+        .map(({ cmd }) =>
+          resolvePath(cmd.cwd, cmd.args.filter((a) => !a.startsWith("-"))[0] ?? ""),
+        ),
+    );
+    for (const c of files) {
+      if (sources.has(c.path) || c.path.includes("$")) continue;
+      add({ from: c.path, to: c.path, why: `output of line ${c.line}`, rule: c.rule });
+    }
+    if (artifacts.length === 0) {
+      return {
+        leave: {
+          code: "artifact-unknown",
+          message: "the image has no CMD or ENTRYPOINT and no build step names its output path",
+        },
+      };
+    }
+    return { artifacts, evidence, script: false };
+  }
+  const found = findProduced(ctx, entry.program, candidates, workdir);
+  let script = false;
+  if (found) {
+    add(found);
+    evidence.push({
+      rule: "entry-artifact",
+      match: entry.program,
+      why: `the image runs ${found.from}, ${found.why}`,
+    });
+  } else {
+    const copied = fromContext(ctx, entry.program, workdir);
+    if (!copied) {
+      return {
+        leave: {
+          code: "artifact-unknown",
+          message: `the image runs \`${entry.program}\`, which no build step is seen to produce`,
+        },
+      };
+    }
+    script = true;
+    add({
+      from: copied,
+      to: copied,
+      why: "entry script copied from the build context",
+      rule: "entry-script",
+    });
+    // A script starts something we cannot see: carry every explicit output with it.
+    for (const c of files)
+      add({ from: c.path, to: c.path, why: `output of line ${c.line}`, rule: c.rule });
+    if (artifacts.length === 1) {
+      return {
+        leave: {
+          code: "artifact-unknown",
+          message: `the image runs the script \`${entry.program}\` and no build step names its output path`,
+        },
+      };
+    }
+  }
+  // Absolute arguments that are build outputs too (`dlv exec /app`).
+  for (const w of entry.args) {
+    if (!w.startsWith("/")) continue;
+    const hit = candidates.find((c) => (c.dir ? within(c.path, w) : c.path === w));
+    if (hit)
+      add({
+        from: w,
+        to: w,
+        why: `argument of the command, output of line ${hit.line}`,
+        rule: hit.rule,
+      });
+  }
+  return { artifacts, evidence, script };
+}
+
+/** An output deleted again by a later `rm` (`rm -rf /go` after copying the binary out). */
+function removedLater(ctx: TransformContext, c: Candidate): boolean {
+  return allCommands(ctx).some(
+    ({ ins, cmd }) =>
+      cmd.name === "rm" &&
+      ins.line >= c.line &&
+      cmd.args
+        .filter((a) => !a.startsWith("-"))
+        .some((a) => {
+          const p = resolvePath(cmd.cwd, a).replace(/\/\*?$/, "");
+          return p !== "" && (c.path === p || c.path.startsWith(p + "/"));
+        }),
+  );
+}
+
+function findProduced(
+  ctx: TransformContext,
+  program: string,
+  candidates: Candidate[],
+  workdir: string,
+): ArtifactCopy | null {
+  const match = (p: string) => candidates.find((c) => (c.dir ? within(c.path, p) : c.path === p));
+  if (program.includes("/")) {
+    const p = resolvePath(workdir, program);
+    const hit = match(p);
+    return hit ? { from: p, to: p, why: `output of line ${hit.line}`, rule: hit.rule } : null;
+  }
+  const onRuntimePath = runtimePath(ctx);
+  for (const dir of builderPath(ctx)) {
+    const p = posix.join(dir, program);
+    const hit = match(p);
+    if (!hit) continue;
+    const to = onRuntimePath.includes(dir) ? p : posix.join("/usr/local/bin", program);
+    const why =
+      to === p
+        ? `output of line ${hit.line}, found on PATH`
+        : `output of line ${hit.line}; ${dir} is not on the runtime PATH, so it goes to /usr/local/bin`;
+    return { from: p, to, why, rule: hit.rule };
+  }
+  return null;
+}
+
+function fromContext(ctx: TransformContext, program: string, workdir: string): string | null {
+  if (!program.includes("/") && !program.endsWith(".sh")) return null;
+  const p = resolvePath(workdir, program);
+  for (const c of contextCopies(ctx)) {
+    if (c.dest === p) return p;
+    if (c.dest.endsWith("/") && within(c.dest, p)) return p;
+    if (
+      c.sources.some((s) => posix.basename(s) === posix.basename(p)) &&
+      (c.dest === p || within(c.dest, p))
+    )
+      return p;
+  }
+  return null;
+}
+
+/**
+ * Score a file for one ecosystem: each build/dependency rule of that ecosystem adds its score, a
+ * toolchain base image of the ecosystem adds 2, and so do the ecosystem's toolchain packages.
+ */
+export function scoreEcosystem(
+  ctx: TransformContext,
+  ecosystem: string,
+  packages: string[],
+): { score: number; evidence: Evidence[] } {
+  let score = 0;
+  const evidence: Evidence[] = [];
+  for (const { cmd } of allCommands(ctx)) {
+    const rule = commandData.rules.find(
+      (r) => r.ecosystem === ecosystem && matchesCommand(r, cmd.name, cmd.args),
+    );
+    if (rule && !rule.atRuntime) {
+      score += rule.score;
+      evidence.push({
+        rule: rule.id,
+        match: cmd.text.slice(0, 100),
+        why: `${ecosystem} ${rule.role} step`,
+      });
+    }
+  }
+  if (ctx.facts.baseInfo && familyEcosystem(ctx) === ecosystem) {
+    score += 2;
+    evidence.push({
+      rule: "toolchain-base-image",
+      match: ctx.facts.base?.ref ?? "",
+      why: `${ecosystem} toolchain image`,
+    });
+  }
+  const pk = ctx.facts.toolchainPackages.filter((p) => packages.includes(p));
+  if (pk.length) {
+    score += 2;
+    evidence.push({
+      rule: "build-packages",
+      match: pk.join(" "),
+      why: `${ecosystem} toolchain packages`,
+    });
+  }
+  return { score, evidence };
+}
+
+function familyEcosystem(ctx: TransformContext): string | undefined {
+  const fam = ctx.facts.baseInfo?.family;
+  return fam ? images.families.find((f) => f.family === fam)?.ecosystem : undefined;
+}
+
+/** Runtime class for a native binary from the builder's libc. */
+export function nativeClass(ctx: TransformContext): { runtimeClass: string; runtimeWhy: string } {
+  const info = ctx.facts.baseInfo;
+  if (info?.libc === "musl")
+    return {
+      runtimeClass: "musl",
+      runtimeWhy: "built against musl on Alpine: the same Alpine release runs it",
+    };
+  return {
+    runtimeClass: "glibc",
+    runtimeWhy:
+      "a native binary linked against glibc needs the same or a newer glibc: a slim image of the same distribution",
+  };
+}

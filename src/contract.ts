@@ -1,0 +1,255 @@
+// The contract check: the converted file's final stage must behave like the original image.
+// It reads the rendered text again, independently of the plan that produced it.
+import { posix } from "node:path";
+import { commandSpec, expand, imageInfo, readImageRef } from "./analyse.js";
+import { familyOf, images } from "./data.js";
+import { parseDocument } from "./parse/document.js";
+import { resolvePath } from "./parse/shell.js";
+import type { ContractCheck, Document, ImageInfo, InstructionNode, RuntimePlan } from "./types.js";
+
+export interface ImageContract {
+  env: Map<string, string>;
+  workdir: string;
+  user: string;
+  expose: string[];
+  labels: Map<string, string>;
+  volumes: string[];
+  healthcheck: string;
+  stopsignal: string;
+  shell: string;
+  entrypoint: string;
+  cmd: string;
+  /** The runtime facts the check needs about the stage. */
+  base: ImageInfo | null;
+  baseName: string;
+  instructions: InstructionNode[];
+}
+
+function normCommand(ins: InstructionNode): string {
+  const spec = commandSpec(ins);
+  return spec.form === "exec" ? JSON.stringify(spec.words) : spec.raw.trim();
+}
+
+/** The declared contract of the last stage of a document (inherited values from image data). */
+export function stageContract(doc: Document): ImageContract {
+  const firstOfLast = [...doc.instructions].reverse().find((i) => i.keyword === "FROM")!;
+  const stage = doc.instructions.filter((i) => i.stage === firstOfLast.stage);
+  const words = firstOfLast.args.split(/\s+/).filter((w) => !w.startsWith("--"));
+  const args: Record<string, string> = {};
+  for (const [k, v] of Object.entries(doc.globalArgs)) if (v !== undefined) args[k] = v;
+  const ref = readImageRef(expand(words[0] ?? "", args));
+  const base = imageInfo(ref);
+  const fam = familyOf(ref.name);
+  const c: ImageContract = {
+    env: new Map(),
+    workdir: fam?.workdir ?? "/",
+    user: "",
+    expose: [],
+    labels: new Map(),
+    volumes: [],
+    healthcheck: "",
+    stopsignal: ref.name === "nginx" ? "SIGQUIT" : "",
+    shell: "",
+    entrypoint: "",
+    cmd: base?.cmd ? JSON.stringify(base.cmd) : `(inherited from ${ref.ref})`,
+    base,
+    baseName: ref.ref,
+    instructions: stage,
+  };
+  const env: Record<string, string> = { ...args, ...(base?.env ?? {}) };
+  for (const ins of stage) {
+    switch (ins.keyword) {
+      case "ENV":
+        for (const [k, v] of ins.properties) {
+          c.env.set(k, v);
+          env[k] = expand(v, env);
+        }
+        break;
+      case "WORKDIR":
+        c.workdir = resolvePath(c.workdir, expand(ins.args.replace(/^["']|["']$/g, ""), env));
+        break;
+      case "USER":
+        c.user = ins.args;
+        break;
+      case "EXPOSE":
+        c.expose.push(...ins.args.split(/\s+/));
+        break;
+      case "LABEL":
+        for (const [k, v] of ins.properties) c.labels.set(k, v);
+        break;
+      case "VOLUME":
+        c.volumes.push(...(ins.exec ?? ins.args.split(/\s+/)));
+        break;
+      case "HEALTHCHECK":
+        c.healthcheck = ins.args;
+        break;
+      case "STOPSIGNAL":
+        c.stopsignal = ins.args;
+        break;
+      case "SHELL":
+        c.shell = ins.args;
+        break;
+      case "ENTRYPOINT":
+        c.entrypoint = normCommand(ins);
+        c.cmd = "";
+        break;
+      case "CMD":
+        c.cmd = normCommand(ins);
+        break;
+    }
+  }
+  c.expose = [...new Set(c.expose)].sort();
+  c.volumes = [...new Set(c.volumes)].sort();
+  return c;
+}
+
+const USER_TOOLS = new Set(["useradd", "adduser", "groupadd", "addgroup"]);
+
+/** Compare the original's final image with the converted file's final stage. */
+export function checkContract(
+  original: Document,
+  convertedText: string,
+  plan: RuntimePlan,
+  droppedEnv: string[],
+): ContractCheck {
+  const before = stageContract(original);
+  const converted = parseDocument(convertedText);
+  const after = stageContract(converted);
+  const items: ContractCheck["items"] = [];
+  const declared = new Map(plan.declaredChanges.map((d) => [d.field, d]));
+  const compare = (field: string, a: string, b: string) => {
+    if (a === b) items.push({ field, status: "same", detail: a || "(not set)" });
+    else if (declared.has(field))
+      items.push({
+        field,
+        status: "changed",
+        detail: `${a || "(not set)"} → ${b || "(not set)"}: ${declared.get(field)!.why}`,
+      });
+    else
+      items.push({ field, status: "differs", detail: `${a || "(not set)"} → ${b || "(not set)"}` });
+  };
+  for (const [k, v] of before.env) {
+    if (droppedEnv.includes(k) && !after.env.has(k))
+      items.push({ field: `ENV ${k}`, status: "dropped", detail: "only steers the build" });
+    else compare(`ENV ${k}`, v, after.env.get(k) ?? "");
+  }
+  for (const [k, v] of after.env) if (!before.env.has(k)) compare(`ENV ${k}`, "", v);
+  compare("WORKDIR", before.workdir, after.workdir);
+  compare("USER", before.user, after.user);
+  compare("EXPOSE", before.expose.join(" "), after.expose.join(" "));
+  const labels = (m: Map<string, string>) =>
+    [...m]
+      .map(([k, v]) => `${k}=${v}`)
+      .sort()
+      .join(" ");
+  compare("LABEL", labels(before.labels), labels(after.labels));
+  compare("VOLUME", before.volumes.join(" "), after.volumes.join(" "));
+  compare("HEALTHCHECK", before.healthcheck, after.healthcheck);
+  compare("STOPSIGNAL", before.stopsignal, after.stopsignal);
+  compare("SHELL", before.shell, after.shell);
+  compare("ENTRYPOINT", before.entrypoint, after.entrypoint);
+  compare("CMD", before.cmd, after.cmd);
+
+  // What the final stage runs must be there.
+  const runtime = after.base;
+  const copies = after.instructions.filter((i) => i.keyword === "COPY" || i.keyword === "ADD");
+  const dests = copies.flatMap((i) => {
+    const w = i.exec ?? i.args.split(/\s+/).filter((x) => !x.startsWith("--"));
+    const dest = w[w.length - 1] ?? "";
+    const wd = "/";
+    return w.slice(0, -1).map((src) => {
+      const d = resolvePath(wd, dest);
+      return dest.endsWith("/") ? posix.join(d, posix.basename(src)) : d;
+    });
+  });
+  const shellNeeded =
+    [after.entrypoint, after.cmd, after.healthcheck].some(
+      (x) =>
+        x && !x.startsWith("[") && !x.startsWith("(") && !/^NONE$/i.test(x) && !/CMD\s*\[/.test(x),
+    ) || after.instructions.some((i) => i.keyword === "RUN");
+  if (shellNeeded && runtime && !runtime.shell) {
+    items.push({
+      field: "shell",
+      status: "missing",
+      detail: `${after.baseName} has no /bin/sh, but the stage needs one`,
+    });
+  } else if (shellNeeded) {
+    items.push({ field: "shell", status: "same", detail: "the runtime image has a shell" });
+  }
+  const program = runningProgram(after);
+  if (program) {
+    const declaredPath = after.env.get("PATH");
+    const path = declaredPath ? expand(declaredPath, { PATH: images.standardPath.join(":") }).split(":") : images.standardPath;
+    const provided = providedBy(runtime, program, dests, plan.runtimePackages, after.workdir, path);
+    items.push({
+      field: "program",
+      status: provided ? "same" : "missing",
+      detail: provided ? `${program}: ${provided}` : `${program} is not in the runtime stage`,
+    });
+  }
+  if (after.user && !/^\d+(:\d+)?$/.test(after.user)) {
+    const name = after.user.split(":")[0]!;
+    const created = after.instructions.some((i) =>
+      i.commands.some((c) => USER_TOOLS.has(c.name) && c.args.includes(name)),
+    );
+    const known = runtime?.users.includes(name) || name === "root";
+    items.push({
+      field: "user exists",
+      status: created || known ? "same" : "missing",
+      detail: created
+        ? `${name} is created in the runtime stage`
+        : known
+          ? `${name} is defined by ${after.baseName}`
+          : `${name} is neither created in the runtime stage nor defined by ${after.baseName}`,
+    });
+  }
+  for (const a of plan.artifacts)
+    items.push({ field: `COPY ${a.from}`, status: "same", detail: a.why });
+  return {
+    ok: items.every((i) => i.status === "same" || i.status === "dropped" || i.status === "changed"),
+    items,
+  };
+}
+
+function runningProgram(c: ImageContract): string | null {
+  const words = (x: string) => (x.startsWith("[") ? (JSON.parse(x) as string[]) : x.split(/\s+/));
+  const all = c.entrypoint
+    ? words(c.entrypoint)
+    : c.cmd && !c.cmd.startsWith("(")
+      ? words(c.cmd)
+      : [];
+  let w = all;
+  if (/^(\/bin\/)?(ba)?sh$/.test(w[0] ?? "") && w[1] === "-c") w = (w[2] ?? "").split(/\s+/);
+  while (w[0] === "exec" || w[0]?.includes("=")) w = w.slice(1);
+  return w[0] ?? null;
+}
+
+function providedBy(
+  runtime: ImageInfo | null,
+  program: string,
+  dests: string[],
+  pkgs: string[],
+  workdir: string,
+  path: string[],
+): string | null {
+  if (program.includes("/")) {
+    const p = resolvePath(workdir, program);
+    const hit = dests.find((d) => d === p || p.startsWith(d.replace(/\/?$/, "/")));
+    return hit ? `copied to ${hit}` : null;
+  }
+  const onPath = dests.find(
+    (d) => posix.basename(d) === program && path.includes(posix.dirname(d)),
+  );
+  if (onPath) return `copied to ${onPath}`;
+  const dirCopy = dests.find((d) =>
+    path.some((p) => p.startsWith(d.replace(/\/?$/, "/")) || p === d),
+  );
+  if (dirCopy) return `inside the copied ${dirCopy}`;
+  if (!runtime) return null;
+  const fam = images.families.find((f) => f.family === runtime.family);
+  if (fam?.programs.includes(program)) return `provided by the ${runtime.family} image`;
+  const shellProgs = runtime.distro === "alpine" ? images.alpinePrograms : images.shellPrograms;
+  if (runtime.shell && shellProgs.includes(program)) return "a base system program";
+  if (pkgs.includes(program)) return "installed as a runtime package";
+  return null;
+}

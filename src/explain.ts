@@ -1,0 +1,87 @@
+// Explanations: which line was judged what, and why, in words people and PR bodies can use.
+import type { Planned } from "./plan.js";
+import type { ContractCheck, Explanation, Facts, Reason } from "./types.js";
+
+export function explainFacts(facts: Facts): Explanation[] {
+  const out: Explanation[] = [];
+  for (const l of facts.lines) {
+    if (l.role === "metadata" || (l.role === "other" && l.evidence.length === 0)) continue;
+    const ev = l.evidence[0];
+    out.push({
+      line: l.line,
+      role: l.role,
+      text: ev ? `${ev.why}: ${ev.match}` : l.role,
+      ...(ev ? { rule: ev.rule } : {}),
+    });
+  }
+  return out;
+}
+
+export function explainPlan(planned: Planned, facts: Facts): Explanation[] {
+  const { plan, detection, builderName } = planned;
+  const out: Explanation[] = [
+    {
+      role: "plan",
+      text: `ecosystem ${detection.ecosystem} (score ${detection.score}: ${detection.evidence.map((e) => e.rule).join(", ")})`,
+    },
+    {
+      role: "plan",
+      text: `builder stage "${builderName}" keeps ${facts.base?.ref} and lines 1-${facts.lines[planned.lastBuild]?.line} (up to the last build step)`,
+    },
+    { role: "plan", text: `runtime image ${plan.image}: ${plan.imageWhy}` },
+  ];
+  for (const a of plan.artifacts)
+    out.push({ role: "plan", rule: a.rule, text: `copy ${a.from} → ${a.to} (${a.why})` });
+  if (plan.runtimePackages.length)
+    out.push({ role: "plan", text: `runtime packages: ${plan.runtimePackages.join(", ")}` });
+  if (plan.droppedEnv.length)
+    out.push({
+      role: "plan",
+      text: `builder-only ENV left out of the runtime stage: ${plan.droppedEnv.join(", ")}`,
+    });
+  for (const i of plan.builderOnly)
+    out.push({
+      role: "plan",
+      line: facts.lines[i]?.line,
+      text: `line ${facts.lines[i]?.line} stays in the builder only`,
+    });
+  for (const d of plan.declaredChanges)
+    out.push({ role: "plan", text: `CHANGED ${d.field}: ${d.from} → ${d.to} (${d.why})` });
+  for (const n of plan.notes) out.push({ role: "plan", text: n });
+  return out;
+}
+
+export function explainContract(check: ContractCheck): Explanation[] {
+  const bad = check.items.filter((i) => i.status === "differs" || i.status === "missing");
+  const out: Explanation[] = [
+    {
+      role: "contract",
+      text: check.ok
+        ? `contract kept (${check.items.length} checks)`
+        : `contract broken: ${bad.map((b) => `${b.field} ${b.detail}`).join("; ")}`,
+    },
+  ];
+  for (const i of check.items)
+    if (i.status === "dropped" || i.status === "changed")
+      out.push({ role: "contract", text: `${i.field}: ${i.status} (${i.detail})` });
+  return out;
+}
+
+export function explainLeave(reason: Reason): Explanation {
+  return {
+    role: "leave",
+    ...(reason.line ? { line: reason.line } : {}),
+    text: `left alone (${reason.code}): ${reason.message}`,
+    rule: reason.code,
+  };
+}
+
+/** Plain text, one decision a line, as --dry-run prints it on stderr. */
+export function formatExplanation(path: string, items: Explanation[]): string {
+  return items
+    .map(
+      (e) =>
+        `${path}${e.line ? `:${e.line}` : ""}  ${(e.role ?? "").padEnd(13)} ${e.text}${e.rule ? `  [${e.rule}]` : ""}`,
+    )
+    .join("\n");
+}

@@ -1,0 +1,145 @@
+import { DockerfileParser, type Instruction } from "dockerfile-ast";
+import { TextDocument } from "vscode-languageserver-textdocument";
+import type { Document, InstructionNode } from "../types.js";
+import { joinContinuations, parseShell, resolvePath } from "./shell.js";
+
+const BOM = "\uFEFF";
+
+/** Parse a Dockerfile into instructions with byte-exact ranges and parsed shell. */
+export function parseDocument(input: string): Document {
+  const bom = input.startsWith(BOM);
+  const text = bom ? input.slice(1) : input;
+  const crlf = (text.match(/\r\n/g) ?? []).length;
+  const lf = (text.match(/\n/g) ?? []).length - crlf;
+  const eol = crlf > lf ? "\r\n" : "\n";
+  const finalNewline = text.endsWith("\n");
+  const textDoc = TextDocument.create("file:///Dockerfile", "dockerfile", 0, text);
+  const dockerfile = DockerfileParser.parse(text);
+  const escape = dockerfile.getEscapeCharacter();
+
+  const instructions: InstructionNode[] = [];
+  let stage = -1;
+  let workdir = "/";
+  const globalArgs: Record<string, string | undefined> = {};
+  for (const ins of dockerfile.getInstructions()) {
+    const keyword = ins.getKeyword().toUpperCase();
+    if (keyword === "FROM") {
+      stage++;
+      workdir = "/";
+    }
+    const range = ins.getRange();
+    const start = textDoc.offsetAt(range.start);
+    const end = textDoc.offsetAt(range.end);
+    const argsRange = ins.getArgumentsRange();
+    const argsStart = argsRange ? textDoc.offsetAt(argsRange.start) : end;
+    const rawArgs = text.slice(argsStart, end);
+    const joined = joinContinuations(rawArgs, escape);
+    const node: InstructionNode = {
+      index: instructions.length,
+      keyword,
+      line: range.start.line + 1,
+      endLine: range.end.line + 1,
+      start,
+      end,
+      raw: text.slice(start, end),
+      args: joined.replace(/\s+/g, " ").trim(),
+      exec: parseExecForm(joined),
+      flags: readFlags(ins),
+      commands: [],
+      shellErrors: [],
+      properties: readProperties(ins),
+      stage,
+    };
+    if (keyword === "ONBUILD") node.onbuild = node.args.split(/\s+/)[0]?.toUpperCase();
+    if (keyword === "ARG" && stage === -1) {
+      for (const part of node.args.split(/\s+/)) {
+        const eq = part.indexOf("=");
+        if (eq === -1) globalArgs[part] = undefined;
+        else globalArgs[part.slice(0, eq)] = unquote(part.slice(eq + 1));
+      }
+    }
+    if (keyword === "WORKDIR") workdir = resolvePath(workdir, unquote(node.args));
+    if (keyword === "RUN") shellOf(node, joined, argsStart, workdir);
+    instructions.push(node);
+  }
+  return {
+    text: input,
+    eol,
+    bom,
+    finalNewline,
+    escape,
+    instructions,
+    stageCount: stage + 1,
+    globalArgs,
+  };
+}
+
+/** Fill the shell commands of a RUN: exec form, heredoc body or shell form. */
+function shellOf(node: InstructionNode, joined: string, argsStart: number, workdir: string): void {
+  // Flags such as --mount=… come first in the argument text; skip them for the shell.
+  const flagPrefix = /^(\s*--[a-zA-Z-]+(=("[^"]*"|\S*))?\s+)*/.exec(joined)?.[0] ?? "";
+  const body = joined.slice(flagPrefix.length);
+  const bodyStart = argsStart + flagPrefix.length;
+  if (node.exec) {
+    const [prog, ...rest] = node.exec;
+    const shellIdx = rest.indexOf("-c");
+    if (prog && /(^|\/)(ba|da|a)?sh$/.test(prog) && shellIdx !== -1 && rest[shellIdx + 1]) {
+      const parsed = parseShell(rest[shellIdx + 1]!, bodyStart, workdir);
+      node.commands = parsed.commands;
+      node.shellErrors = parsed.errors;
+    } else if (prog) {
+      node.commands = [
+        { name: prog, args: rest, assignments: {}, cwd: workdir, offset: bodyStart, text: body },
+      ];
+    }
+    return;
+  }
+  const heredoc = /^<<(-?)\s*(['"]?)([A-Za-z_][A-Za-z0-9_]*)\2[^\n]*\n/.exec(body);
+  if (heredoc) {
+    const name = heredoc[3]!;
+    const contentStart = heredoc[0].length;
+    const endRe = new RegExp(`\\n[\\t ]*${name}\\s*$`);
+    const m = endRe.exec(body);
+    const content = body.slice(contentStart, m ? m.index + 1 : body.length);
+    const parsed = parseShell(content, bodyStart + contentStart, workdir);
+    node.commands = parsed.commands;
+    node.shellErrors = m ? parsed.errors : [...parsed.errors, `heredoc ${name} is not terminated`];
+    return;
+  }
+  const parsed = parseShell(body, bodyStart, workdir);
+  node.commands = parsed.commands;
+  node.shellErrors = parsed.errors;
+}
+
+function parseExecForm(args: string): string[] | null {
+  const t = args.trim();
+  if (!t.startsWith("[")) return null;
+  try {
+    const v: unknown = JSON.parse(t);
+    return Array.isArray(v) && v.every((x) => typeof x === "string") ? (v as string[]) : null;
+  } catch {
+    return null;
+  }
+}
+
+function readProperties(ins: Instruction): [string, string][] {
+  const withProps = ins as Instruction & {
+    getProperties?: () => { getName(): string; getValue(): string | null }[];
+  };
+  return (withProps.getProperties?.() ?? []).map((p) => [p.getName(), p.getValue() ?? ""]);
+}
+
+function readFlags(ins: Instruction): Record<string, string> {
+  const out: Record<string, string> = {};
+  const withFlags = ins as Instruction & {
+    getFlags?: () => { getName(): string; getValue(): string | null }[];
+  };
+  for (const f of withFlags.getFlags?.() ?? []) out[f.getName().toLowerCase()] = f.getValue() ?? "";
+  return out;
+}
+
+export function unquote(s: string): string {
+  const t = s.trim();
+  if (t.length >= 2 && (t[0] === '"' || t[0] === "'") && t.endsWith(t[0]!)) return t.slice(1, -1);
+  return t;
+}

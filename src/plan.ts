@@ -1,0 +1,328 @@
+// Plan: from the facts and the chosen transform's plan, the full runtime stage.
+import { imageInfo, isBuildOnlyPackage, readImageRef } from "./analyse.js";
+import { contextCopies, entryProgram, toolchainAtRuntime } from "./artifacts.js";
+import { images, packages } from "./data.js";
+import { transforms } from "./registry.js";
+import { isLeave, type LeaveAlone, type TransformContext } from "./transform.js";
+import type { ConvertOptions, Detection, InstructionNode, Reason, RuntimePlan } from "./types.js";
+
+/** Programs a step after the build may run in the runtime stage without the toolchain. */
+const RUNTIME_SAFE = new Set([
+  ...images.shellPrograms,
+  "useradd",
+  "adduser",
+  "groupadd",
+  "addgroup",
+  "usermod",
+  "update-ca-certificates",
+  "setcap",
+  "locale-gen",
+  "apt-get",
+  "apt",
+  "apk",
+  "yum",
+  "dnf",
+  "microdnf",
+  "rm",
+  "set",
+  "export",
+  "cd",
+  "ldconfig",
+  "chgrp",
+  "install",
+  "[",
+  "exit",
+  "unlink",
+  "gosu",
+  "su-exec",
+]);
+
+export interface Planned {
+  detection: Detection;
+  detections: Detection[];
+  plan: RuntimePlan;
+  lastBuild: number;
+  builderName: string;
+  /** Alias the original FROM already has (kept as the builder's name). */
+  existingAlias: string | null;
+}
+
+function leave(code: string, message: string, line?: number): LeaveAlone {
+  return { leave: { code, message, ...(line ? { line } : {}) } as Reason };
+}
+
+export function planConversion(
+  ctx: TransformContext,
+  options: ConvertOptions,
+): Planned | LeaveAlone {
+  const { doc, facts } = ctx;
+  if (doc.stageCount > 1)
+    return leave("already-multi-stage", `the file already has ${doc.stageCount} stages`);
+  const onbuild = doc.instructions.find((i) => i.keyword === "ONBUILD");
+  if (onbuild)
+    return leave(
+      "onbuild-parent",
+      "ONBUILD triggers make this a parent image for other builds",
+      onbuild.line,
+    );
+  if (facts.baseInfo?.distro === "windows")
+    return leave("unsupported", "Windows base images have no known runtime mapping yet");
+  if (facts.base?.name === "scratch")
+    return leave("nothing-built", "the image starts FROM scratch");
+  const atRuntime = toolchainAtRuntime(ctx);
+  if (atRuntime)
+    return leave(
+      "toolchain-at-runtime",
+      `the image runs \`${atRuntime}\` at start, which needs the toolchain`,
+    );
+  const builds = facts.lines.filter((l) => l.role === "build" || l.role === "artifact");
+  if (builds.length === 0) return leave("nothing-built", "no build step found: nothing to split");
+  const unparsed = doc.instructions.find((i) => i.keyword === "RUN" && i.shellErrors.length > 0);
+  if (unparsed)
+    return leave(
+      "parse-error",
+      `the shell of line ${unparsed.line} could not be parsed (${unparsed.shellErrors[0]})`,
+      unparsed.line,
+    );
+
+  const detections = transforms
+    .map((t) => ({ t, d: t.detect(ctx) }))
+    .filter((x): x is { t: (typeof transforms)[number]; d: Detection } => x.d !== null)
+    .sort((a, b) => b.d.score - a.d.score);
+  const minScore = ctx.config.policy?.minScore ?? 4;
+  const best = detections[0];
+  if (!best || best.d.score < minScore) {
+    return leave(
+      "no-ecosystem",
+      best
+        ? `the best match (${best.d.ecosystem}, score ${best.d.score}) is below the threshold ${minScore}`
+        : "no ecosystem module recognises the build",
+    );
+  }
+  const tp = best.t.plan(ctx);
+  if (isLeave(tp)) return tp;
+
+  const lastBuild = Math.max(...builds.map((l) => l.index));
+  const builderOnly = new Set(tp.builderOnly ?? []);
+  const carried: number[] = [];
+  const tailProblems: string[] = [];
+  let needsShell = tp.needsShell ?? false;
+  for (const ins of doc.instructions) {
+    if (ins.index === 0 || builderOnly.has(ins.index)) continue;
+    const role = facts.lines[ins.index]!.role;
+    if (ins.index > lastBuild) {
+      if (ins.keyword === "RUN") {
+        if (role === "cleanup") {
+          builderOnly.add(ins.index);
+          continue;
+        }
+        const unsafe = ins.commands
+          .map((c) => c.name)
+          .filter((n) => !RUNTIME_SAFE.has(n) && !n.startsWith("/"));
+        if (unsafe.length)
+          tailProblems.push(`line ${ins.line} runs ${unsafe.join(", ")} after the build`);
+        needsShell = true;
+      }
+      continue; // the tail stays where it is and becomes the runtime stage's end
+    }
+    if (ins.keyword === "RUN" && role === "runtime-setup") {
+      carried.push(ins.index);
+      needsShell = true;
+    } else if (
+      [
+        "ENV",
+        "WORKDIR",
+        "USER",
+        "EXPOSE",
+        "LABEL",
+        "VOLUME",
+        "HEALTHCHECK",
+        "STOPSIGNAL",
+        "SHELL",
+        "ENTRYPOINT",
+        "CMD",
+        "ARG",
+        "MAINTAINER",
+      ].includes(ins.keyword)
+    ) {
+      carried.push(ins.index);
+    }
+  }
+  if (tailProblems.length)
+    return leave(
+      "unsupported",
+      `steps after the last build need tools the runtime image may lack: ${tailProblems.join("; ")}`,
+    );
+
+  // ENV that only steers the build is dropped unless something carried refers to it.
+  const carriedText = [
+    ...carried,
+    ...doc.instructions.filter((i) => i.index > lastBuild).map((i) => i.index),
+  ]
+    .map((i) => doc.instructions[i]!)
+    .filter((i) => i.keyword !== "ENV")
+    .map((i) => i.raw)
+    .join("\n");
+  const droppedEnv = facts.env
+    .map(([k]) => k)
+    .filter(
+      (k) => packages.builderOnlyEnv.includes(k) && !new RegExp(`\\$\\{?${k}\\b`).test(carriedText),
+    );
+
+  // Shell needs: shell-form commands and health checks, scripts, steps that run in the runtime.
+  const shellForm = [facts.entrypoint, facts.cmd].some((c) => c?.form === "shell");
+  const health = doc.instructions.some(
+    (i) => i.keyword === "HEALTHCHECK" && !/^\s*(NONE|.*CMD\s*\[)/i.test(i.args),
+  );
+  const entry = entryProgram(ctx);
+  // No command at all: a toolbox image people run with their own command; keep a shell for it.
+  if (!entry || shellForm || health || entry.program.endsWith(".sh")) needsShell = true;
+
+  const runtime = runtimePackages(ctx, carried, lastBuild);
+  if ("leave" in runtime) return runtime;
+  if (runtime.names.length) needsShell = true;
+
+  const chosen = chooseImage(ctx, tp.runtimeClass, needsShell, options);
+  if ("leave" in chosen) return chosen;
+
+  // Artifacts that a step of the tail copies from the context are already there.
+  const tailDests = new Set(
+    contextCopies(ctx)
+      .filter((c) => c.index > lastBuild)
+      .map((c) => c.dest),
+  );
+  const artifacts = tp.artifacts.filter((a) => !(a.rule === "entry-script" && tailDests.has(a.to)));
+  const extraSteps = [
+    ...installStep(ctx.facts.packageManager, runtime.names),
+    ...(tp.extraSteps ?? []),
+  ];
+
+  const plan: RuntimePlan = {
+    ecosystem: best.d.ecosystem,
+    image: chosen.image,
+    imageWhy: chosen.why,
+    imageInfo: imageInfo(readImageRef(chosen.image)),
+    artifacts,
+    runtimePackages: runtime.names,
+    carried,
+    builderOnly: [...builderOnly].sort((a, b) => a - b),
+    droppedEnv,
+    extraSteps,
+    declaredChanges: tp.declaredChanges ?? [],
+    notes: [...(tp.notes ?? []), ...runtime.notes],
+  };
+  const existingAlias = facts.base?.alias ?? null;
+  return {
+    detection: { ...best.d, evidence: [...best.d.evidence, ...(tp.evidence ?? [])] },
+    detections: detections.map((d) => d.d),
+    plan,
+    lastBuild,
+    builderName: existingAlias ?? options.builderName ?? "builder",
+    existingAlias,
+  };
+}
+
+/** Packages the runtime stage installs: runtime packages of build RUNs and -dev counterparts. */
+function runtimePackages(
+  ctx: TransformContext,
+  carried: number[],
+  lastBuild: number,
+): { names: string[]; notes: string[] } | LeaveAlone {
+  const names: string[] = [];
+  const notes: string[] = [];
+  const release = ctx.facts.baseInfo?.release ?? "default";
+  const usedAtRuntime = ctx.doc.instructions
+    .filter((i) => i.index > lastBuild || ["CMD", "ENTRYPOINT", "HEALTHCHECK"].includes(i.keyword))
+    .map((i) => i.raw)
+    .join(" ");
+  for (const line of ctx.facts.lines) {
+    if (carried.includes(line.index) || line.index > lastBuild) continue;
+    for (const { manager, names: pkgs } of line.packages) {
+      const table =
+        packages.runtimeCounterparts[
+          manager === "dnf" || manager === "microdnf" ? "yum" : manager
+        ] ?? {};
+      for (const p of pkgs) {
+        if (packages.downloadTools.includes(p)) {
+          if (new RegExp(`\\b${p}\\b`).test(usedAtRuntime)) names.push(p);
+          continue;
+        }
+        if (!isBuildOnlyPackage(manager, p)) {
+          names.push(p);
+          continue;
+        }
+        if (!p.endsWith(packages.devSuffix[manager] ?? "-dev")) continue;
+        if (packages.headersOnly.includes(p)) continue;
+        const c = table[p];
+        if (c === undefined) {
+          return leave(
+            "runtime-library-unknown",
+            `line ${line.line} installs ${p}; its runtime library is not in data/packages.yaml, so the runtime stage cannot be made safely`,
+            line.line,
+          );
+        }
+        const name = typeof c === "string" ? c : (c[release] ?? c["default"]);
+        if (!name)
+          return leave(
+            "runtime-library-unknown",
+            `no runtime package for ${p} on ${release}`,
+            line.line,
+          );
+        names.push(name);
+        notes.push(`${p} (line ${line.line}) → ${name} at run time`);
+      }
+    }
+  }
+  return { names: [...new Set(names)], notes };
+}
+
+function installStep(manager: string | null, names: string[]): string[] {
+  if (names.length === 0) return [];
+  const list = names.join(" ");
+  if (manager === "apk") return [`RUN apk add --no-cache ${list}`];
+  if (manager === "yum" || manager === "dnf" || manager === "microdnf")
+    return [`RUN ${manager} install -y ${list} && ${manager} clean all`];
+  return [
+    `RUN apt-get update && apt-get install -y --no-install-recommends ${list} && rm -rf /var/lib/apt/lists/*`,
+  ];
+}
+
+function chooseImage(
+  ctx: TransformContext,
+  runtimeClass: string,
+  needsShell: boolean,
+  options: ConvertOptions,
+): { image: string; why: string } | LeaveAlone {
+  const base = ctx.facts.base!;
+  if (options.runtimeImage) return { image: options.runtimeImage, why: "--runtime-image" };
+  const user = ctx.config.runtimeImages ?? {};
+  for (const [pattern, image] of Object.entries(user)) {
+    const re = new RegExp(
+      "^" + pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*") + "$",
+    );
+    if (re.test(base.ref) || re.test(`${base.name}:${base.tag}`))
+      return { image, why: `config runtimeImages["${pattern}"]` };
+  }
+  const info = ctx.facts.baseInfo;
+  let cls = runtimeClass;
+  if (cls === "static" && needsShell) cls = "static-shell";
+  if (user[cls]) return { image: user[cls]!, why: `config runtimeImages["${cls}"]` };
+  const table = images.runtimeImages[cls];
+  const distro = info?.distro ?? "unknown";
+  const template = table?.[distro] ?? table?.["any"];
+  if (!template)
+    return leave(
+      "unsupported",
+      `no runtime image is known for ${cls} programs built on ${distro} (${base.ref})`,
+    );
+  const release = info?.release ?? images.defaultCodename;
+  const image = template.replace("{codename}", release).replace("{release}", release);
+  const why = `${cls}${cls !== runtimeClass ? " (a shell is needed)" : ""} on ${distro}${info?.release ? " " + info.release : ""}`;
+  return { image, why };
+}
+
+/** Global ARGs (declared before FROM) that these instructions refer to: each stage re-declares them. */
+export function referencedGlobalArgs(ctx: TransformContext, ins: InstructionNode[]): string[] {
+  const text = ins.map((i) => i.raw).join("\n");
+  return Object.keys(ctx.doc.globalArgs).filter((k) => new RegExp(`\\$\\{?${k}\\b`).test(text));
+}

@@ -1,0 +1,102 @@
+// Render: the plan as range edits on the original text, so untouched bytes stay untouched.
+import { TextDocument, type TextEdit } from "vscode-languageserver-textdocument";
+import type { Planned } from "./plan.js";
+import type { TransformContext } from "./transform.js";
+import type { InstructionNode } from "./types.js";
+import { referencedGlobalArgs } from "./plan.js";
+
+const BOM = "\uFEFF";
+
+/** Quote an ENV value for `k=v` form when it needs it. */
+function envPair(k: string, v: string): string {
+  return /^[A-Za-z0-9_./:@%+,-]*$/.test(v) ? `${k}=${v}` : `${k}=${JSON.stringify(v)}`;
+}
+
+/** The runtime stage's opening lines (FROM, packages, carried instructions, copies). */
+export function runtimeHeader(ctx: TransformContext, planned: Planned): string[] {
+  const { doc, facts } = ctx;
+  const { plan, builderName } = planned;
+  const lower = isLowerCase(doc.instructions[0]!);
+  const kw = (k: string) => (lower ? k.toLowerCase() : k);
+  const lines: string[] = [`${kw("FROM")} ${plan.image}`];
+  const carriedIns = plan.carried.map((i) => doc.instructions[i]!);
+  const tail = doc.instructions.filter(
+    (i) => i.index > planned.lastBuild && !plan.builderOnly.includes(i.index),
+  );
+  for (const a of referencedGlobalArgs(ctx, [...carriedIns, ...tail]))
+    lines.push(`${kw("ARG")} ${a}`);
+  lines.push(...plan.extraSteps.map((s) => s.replace(/^(RUN|COPY|ENV)\b/, (m) => kw(m))));
+  let user: string | null = null;
+  let setsWorkdir = false;
+  for (const ins of carriedIns) {
+    if (ins.keyword === "ENV") {
+      const kept = ins.properties.filter(([k]) => !plan.droppedEnv.includes(k));
+      if (kept.length === 0) continue;
+      lines.push(
+        kept.length === ins.properties.length
+          ? ins.raw
+          : `${kw("ENV")} ${kept.map(([k, v]) => envPair(k, v)).join(" ")}`,
+      );
+      continue;
+    }
+    if (ins.keyword === "USER") user = ins.args;
+    if (ins.keyword === "WORKDIR") setsWorkdir = true;
+    lines.push(ins.raw);
+  }
+  // A toolchain image's own WORKDIR (/go in golang) is part of the contract too.
+  if (!setsWorkdir && facts.finalWorkdir !== "/" && !tail.some((i) => i.keyword === "WORKDIR")) {
+    lines.push(`${kw("WORKDIR")} ${facts.finalWorkdir}`);
+  }
+  const chown = user && !/^(root|0)(:.*)?$/.test(user) ? ` --chown=${user}` : "";
+  for (const a of plan.artifacts)
+    lines.push(`${kw("COPY")} --from=${builderName}${chown} ${a.from} ${a.to}`);
+  return lines;
+}
+
+function isLowerCase(ins: InstructionNode): boolean {
+  const written = ins.raw.trimStart().split(/\s/)[0] ?? "";
+  return written === written.toLowerCase();
+}
+
+/** Apply the plan: name the builder, move builder-only tail lines up, insert the runtime stage. */
+export function render(ctx: TransformContext, planned: Planned): string {
+  const { doc } = ctx;
+  const text = doc.bom ? doc.text.slice(1) : doc.text;
+  const textDoc = TextDocument.create("file:///Dockerfile", "dockerfile", 0, text);
+  const eol = doc.eol;
+  // The insertion goes first: an edit list must not overlap and ties keep their order.
+  const edits: TextEdit[] = [];
+  const from = doc.instructions[0]!;
+  if (!planned.existingAlias) {
+    const m = /^\s*\S+\s+(?:--\S+\s+)*\S+/.exec(from.raw)!;
+    const at = textDoc.positionAt(from.start + m[0].length);
+    edits.push({
+      range: { start: at, end: at },
+      newText: isLowerCase(from) ? ` as ${planned.builderName}` : ` AS ${planned.builderName}`,
+    });
+  }
+  const moved = planned.plan.builderOnly
+    .filter((i) => i > planned.lastBuild)
+    .map((i) => doc.instructions[i]!);
+  const last = doc.instructions[planned.lastBuild]!;
+  const insertAt = textDoc.positionAt(last.end);
+  const header = runtimeHeader(ctx, planned);
+  const movedText = moved.map((i) => eol + i.raw).join("");
+  edits.push({
+    range: { start: insertAt, end: insertAt },
+    newText: movedText + eol + eol + header.join(eol),
+  });
+  for (const ins of moved) {
+    const lineStart = text.lastIndexOf("\n", ins.start - 1) + 1;
+    const after = text.startsWith("\r\n", ins.end) ? 2 : text.startsWith("\n", ins.end) ? 1 : 0;
+    // Without a line ending after it, take the one before instead so no blank line is left.
+    const start =
+      after === 0 && lineStart > 0 ? lineStart - (text[lineStart - 2] === "\r" ? 2 : 1) : lineStart;
+    edits.push({
+      range: { start: textDoc.positionAt(start), end: textDoc.positionAt(ins.end + after) },
+      newText: "",
+    });
+  }
+  const out = TextDocument.applyEdits(textDoc, edits);
+  return (doc.bom ? BOM : "") + out;
+}

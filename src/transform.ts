@@ -1,0 +1,56 @@
+// The one interface every ecosystem module in transforms/ implements.
+import type {
+  ArtifactCopy,
+  Detection,
+  Document,
+  Evidence,
+  Facts,
+  Reason,
+  UserConfig,
+} from "./types.js";
+
+/** What a transform sees: the parsed file, the facts, and the user's config. */
+export interface TransformContext {
+  doc: Document;
+  facts: Facts;
+  config: UserConfig;
+}
+
+/**
+ * A transform's plan for the runtime stage. The engine turns it into text: it picks the runtime
+ * image from `runtimeClass` (data/images.yaml runtimeImages), carries the image contract over,
+ * installs runtime packages, then checks the result.
+ */
+export interface TransformPlan {
+  /** Key of runtimeImages in data/images.yaml: static, static-shell, glibc, musl, static-site… */
+  runtimeClass: string;
+  /** Why this class, for the explanation. */
+  runtimeWhy: string;
+  artifacts: ArtifactCopy[];
+  /** Instructions after the last build step that must not reach the runtime stage. */
+  builderOnly?: number[];
+  /** Dockerfile lines added to the runtime stage after the copies (e.g. a server config). */
+  extraSteps?: string[];
+  /** Contract fields the plan changes on purpose, each with the reason. */
+  declaredChanges?: { field: string; from: string; to: string; why: string }[];
+  /** The runtime stage needs a shell (scripts, RUN steps) even if the engine would not see it. */
+  needsShell?: boolean;
+  evidence?: Evidence[];
+  notes?: string[];
+}
+
+export interface LeaveAlone {
+  leave: Reason;
+}
+
+export interface Transform {
+  id: string;
+  describe: string;
+  /** Does this file belong to the ecosystem? Score with evidence; null when not at all. */
+  detect(ctx: TransformContext): Detection | null;
+  plan(ctx: TransformContext): TransformPlan | LeaveAlone;
+}
+
+export function isLeave(p: TransformPlan | LeaveAlone): p is LeaveAlone {
+  return "leave" in p;
+}

@@ -1,0 +1,102 @@
+// C and C++: gcc/g++ -o, make, cmake, autotools, and `make install` with its prefix.
+import { posix } from "node:path";
+import { expand } from "../src/analyse.js";
+import {
+  allCommands,
+  envAt,
+  genericCandidates,
+  nativeClass,
+  option,
+  resolveArtifacts,
+  scoreEcosystem,
+  type Candidate,
+} from "../src/artifacts.js";
+import type { Transform, TransformContext } from "../src/transform.js";
+
+const SYSTEM_PREFIXES = new Set(["/usr", "/", ""]);
+
+/** Install prefixes seen: configure --prefix, cmake -DCMAKE_INSTALL_PREFIX, make PREFIX=. */
+function installCandidates(ctx: TransformContext): Candidate[] {
+  const list: Candidate[] = [];
+  // Where `make install` writes is only known from configure/cmake (default /usr/local) or an
+  // explicit PREFIX; a hand-written Makefile may install anywhere, so it yields no candidate.
+  let configured: string | undefined;
+  for (const { ins, cmd } of allCommands(ctx)) {
+    const env = { ...envAt(ctx, ins.index), ...cmd.assignments };
+    if (/configure$/.test(cmd.name)) configured = option(cmd.args, ["--prefix"]) ?? "/usr/local";
+    if (cmd.name === "cmake" && !cmd.args.includes("--build") && !cmd.args.includes("--install")) {
+      const p = cmd.args.find((a) => a.startsWith("-DCMAKE_INSTALL_PREFIX="));
+      configured = p ? p.split("=")[1] : "/usr/local";
+    }
+    const isInstall =
+      (cmd.name === "make" && cmd.args.includes("install")) ||
+      (cmd.name === "cmake" && cmd.args.includes("--install"));
+    if (!isInstall) continue;
+    const assigned = cmd.args.find((a) => /^(PREFIX|prefix)=/.test(a))?.split("=")[1];
+    const destdir = cmd.args.find((a) => a.startsWith("DESTDIR="))?.split("=")[1] ?? "";
+    const known = assigned ?? option(cmd.args, ["--prefix"]) ?? configured;
+    if (!known) continue;
+    const prefix = expand(known, env);
+    const root = posix.join("/", expand(destdir, env), prefix).replace(/\/$/, "") || "/";
+    list.push({ path: root + "/", dir: true, line: ins.line, rule: "make-install" });
+  }
+  return list;
+}
+
+const cCpp: Transform = {
+  id: "c-cpp",
+  describe: "C and C++ programs built with gcc/g++, make, cmake or autotools",
+  detect(ctx) {
+    const { score, evidence } = scoreEcosystem(ctx, "c-cpp", [
+      "build-essential",
+      "build-base",
+      "gcc",
+      "g++",
+      "clang",
+      "make",
+      "cmake",
+      "Development Tools",
+    ]);
+    return score > 0 ? { ecosystem: "c-cpp", score, evidence } : null;
+  },
+  plan(ctx) {
+    const installs = installCandidates(ctx);
+    const list = [...genericCandidates(ctx), ...installs];
+    const resolved = resolveArtifacts(ctx, list);
+    if ("leave" in resolved) return resolved;
+    const notes: string[] = [];
+    // A private prefix (/opt/app) holds libraries and data too: copy all of it.
+    for (const inst of installs) {
+      const prefix = inst.path.replace(/\/$/, "");
+      if (SYSTEM_PREFIXES.has(prefix)) continue;
+      const clean = prefix !== "/usr/local" || ctx.facts.baseInfo?.kind === "os";
+      if (!clean) {
+        notes.push(
+          `make install wrote under ${prefix}, which the ${ctx.facts.baseInfo?.family} image also uses: only the program is copied`,
+        );
+        continue;
+      }
+      const inside = resolved.artifacts.filter((a) => a.from.startsWith(prefix + "/"));
+      if (inside.length === 0) continue;
+      resolved.artifacts.splice(
+        0,
+        resolved.artifacts.length,
+        ...resolved.artifacts.filter((a) => !a.from.startsWith(prefix + "/")),
+      );
+      resolved.artifacts.push({
+        from: prefix,
+        to: prefix,
+        why: `install prefix of line ${inst.line}: programs, libraries and data`,
+        rule: "make-install",
+      });
+    }
+    return {
+      ...nativeClass(ctx),
+      artifacts: resolved.artifacts,
+      needsShell: resolved.script,
+      evidence: resolved.evidence,
+      notes,
+    };
+  },
+};
+export default cCpp;
