@@ -25,12 +25,16 @@ export function validateConfig(raw: unknown, source: string): UserConfig {
   const r = schema.safeParse(raw ?? {});
   if (!r.success) {
     const first = r.error.issues[0]!;
-    throw new Error(`${source}: invalid config at ${first.path.join(".") || "(root)"}: ${first.message}`);
+    throw new Error(
+      `${source}: invalid config at ${first.path.join(".") || "(root)"}: ${first.message}`,
+    );
   }
   return r.data as UserConfig;
 }
 
-export async function loadConfig(file?: string): Promise<{ config: UserConfig; source: string | null }> {
+export async function loadConfig(
+  file?: string,
+): Promise<{ config: UserConfig; source: string | null }> {
   if (file) {
     let text: string;
     try {
@@ -42,12 +46,20 @@ export async function loadConfig(file?: string): Promise<{ config: UserConfig; s
     try {
       raw = file.endsWith(".json") ? JSON.parse(text) : parseYaml(text);
     } catch (error) {
-      throw new Error(`${file}: config is not valid ${file.endsWith(".json") ? "JSON" : "YAML"}: ${(error as Error).message.split("\n")[0]}`);
+      throw new Error(
+        `${file}: config is not valid ${file.endsWith(".json") ? "JSON" : "YAML"}: ${(error as Error).message.split("\n")[0]}`,
+      );
     }
     return { config: validateConfig(raw, file), source: file };
   }
   const found = await lilconfig("msb-migrate", {
-    searchPlaces: ["package.json", ".msb-migrate.yaml", ".msb-migrate.yml", ".msb-migrate.json", "msb-migrate.config.yaml"],
+    searchPlaces: [
+      "package.json",
+      ".msb-migrate.yaml",
+      ".msb-migrate.yml",
+      ".msb-migrate.json",
+      "msb-migrate.config.yaml",
+    ],
     loaders: { ".yaml": yamlLoader, ".yml": yamlLoader },
     stopDir: process.cwd(),
   }).search();

@@ -1,11 +1,16 @@
 // Bulk mode as a library: the CLI main command and `pr` both use it.
-export { findDockerfiles, isDockerfileName, type WalkOptions } from "./walk.js";
+export {
+  findDockerfiles,
+  walkDockerfiles,
+  isDockerfileName,
+  type WalkOptions,
+  type WalkError,
+} from "./walk.js";
 export {
   runBulk,
   convertFile,
   summarize,
   defaultJobs,
-  readText,
   type BulkEvent,
   type BulkOptions,
   type BulkSummary,

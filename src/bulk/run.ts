@@ -1,11 +1,12 @@
 // Bulk conversion: walk, convert with bounded concurrency, collect a summary. One bad file never
 // stops the run: its error is recorded and the others go on.
-import { readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import pLimit from "p-limit";
 import { convert as realConvert } from "../index.js";
+import { DEFAULT_MAX_SIZE, InputError, readDockerfile } from "../io/read.js";
+import { writeAtomic } from "../io/write.js";
 import type { ConvertOptions, ConvertResult, DecisionKind, Reason } from "../types.js";
-import { findDockerfiles, type WalkOptions } from "./walk.js";
+import { walkDockerfiles, type WalkOptions } from "./walk.js";
 
 export interface FileOutcome {
   path: string;
@@ -15,6 +16,10 @@ export interface FileOutcome {
   /** True when the converted text was written back to the file. */
   written: boolean;
   error?: string;
+  /** The full result, for callers that print patches or explanations (null on error). */
+  result: ConvertResult | null;
+  /** The thrown error, when there was one. */
+  cause?: unknown;
 }
 
 export interface BulkSummary {
@@ -45,6 +50,8 @@ export interface BulkOptions extends WalkOptions {
   jobs?: number;
   /** Write converted files in place (default false: report only). */
   write?: boolean;
+  /** Files larger than this are errors, not conversions (default: the CLI's limit). */
+  maxSize?: number;
   convertOptions?: ConvertOptions;
   /** Injected for tests; defaults to the library's convert. */
   convert?: (text: string, options: ConvertOptions) => ConvertResult;
@@ -54,32 +61,19 @@ export function defaultJobs(): number {
   return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
 }
 
-/** Reads a file as UTF-8 text, or null when the bytes would not survive a round trip. */
-export async function readText(file: string): Promise<string | null> {
-  const buf = await readFile(file);
-  const text = buf.toString("utf8");
-  return Buffer.from(text, "utf8").equals(buf) ? text : null;
-}
-
-/** Converts one file; never throws. */
+/** Converts one file; never throws: an unreadable or failing file becomes an error outcome. */
 export async function convertFile(
   file: string,
   options: BulkOptions = {},
 ): Promise<{ outcome: FileOutcome; result: ConvertResult | null }> {
   const conv = options.convert ?? realConvert;
   try {
-    const text = await readText(file);
-    if (text === null) {
-      const reasons = [{ code: "encoding", message: "not valid UTF-8; left alone" }];
-      return {
-        outcome: { path: file, decision: "skipped", reasons, ecosystem: null, written: false },
-        result: null,
-      };
-    }
-    const result = conv(text, { ...options.convertOptions, path: file });
+    // The CLI's reader: size limit, UTF-8 only (BOM kept), hash to refuse overwriting a changed file.
+    const read = await readDockerfile(file, options.maxSize ?? DEFAULT_MAX_SIZE);
+    const result = conv(read.text, { ...options.convertOptions, path: file });
     let written = false;
-    if (options.write && result.decision === "converted" && result.output !== text) {
-      await writeFile(file, result.output, "utf8");
+    if (options.write && result.decision === "converted" && result.output !== read.text) {
+      await writeAtomic(read, result.output);
       written = true;
     }
     const outcome: FileOutcome = {
@@ -88,22 +82,30 @@ export async function convertFile(
       reasons: result.reasons,
       ecosystem: result.ecosystem,
       written,
+      result,
     };
     return { outcome, result };
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    return {
-      outcome: {
-        path: file,
-        decision: "error",
-        reasons: [],
-        ecosystem: null,
-        written: false,
-        error: message,
-      },
-      result: null,
-    };
+    return { outcome: errorOutcome(file, e), result: null };
   }
+}
+
+function errorOutcome(file: string, e: unknown): FileOutcome {
+  // InputError messages start with the path; the outcome carries the path already.
+  const raw = e instanceof Error ? e.message : String(e);
+  const message =
+    e instanceof InputError && raw.startsWith(`${file}: `) ? raw.slice(file.length + 2) : raw;
+  const code = e instanceof InputError ? e.code : "internal";
+  return {
+    path: file,
+    decision: "error",
+    reasons: [{ code, message }],
+    ecosystem: null,
+    written: false,
+    error: message,
+    result: null,
+    cause: e,
+  };
 }
 
 export function summarize(outcomes: FileOutcome[], durationMs = 0): BulkSummary {
@@ -137,7 +139,8 @@ export async function runBulk(
   onEvent: (e: BulkEvent) => void = () => {},
 ): Promise<BulkSummary> {
   const started = Date.now();
-  const files = await findDockerfiles(paths, options);
+  const walked = await walkDockerfiles(paths, options);
+  const files = walked.files;
   onEvent({ type: "start", total: files.length });
   const limit = pLimit(Math.max(1, options.jobs ?? defaultJobs()));
   const outcomes: FileOutcome[] = new Array(files.length);
@@ -152,6 +155,8 @@ export async function runBulk(
       }),
     ),
   );
+  // Paths that could not be walked (missing, unreadable) come first, as errors.
+  outcomes.unshift(...walked.errors.map((w) => errorOutcome(w.path, w.error)));
   const summary = summarize(outcomes, Date.now() - started);
   onEvent({ type: "done", summary });
   return summary;

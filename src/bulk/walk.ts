@@ -3,17 +3,19 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import ignore, { type Ignore } from "ignore";
 import picomatch from "picomatch";
+import { describeFsError, InputError } from "../io/read.js";
 
 /** Directories never entered: VCS data and installed dependencies. */
 const SKIP_DIRS = new Set([".git", "node_modules"]);
 
-/** Dockerfile, Dockerfile.*, *.Dockerfile, *.dockerfile, Containerfile (and Containerfile.*). */
+/** Dockerfile, Dockerfile.*, *.Dockerfile, *.dockerfile, Containerfile (as the CLI's walker). */
 export function isDockerfileName(name: string): boolean {
+  // .msb-tmp-* are the atomic writer's temporary files.
+  if (name.startsWith(".msb-tmp-")) return false;
   return (
     name === "Dockerfile" ||
     name.startsWith("Dockerfile.") ||
     name === "Containerfile" ||
-    name.startsWith("Containerfile.") ||
     /.\.[Dd]ockerfile$/.test(name)
   );
 }
@@ -51,18 +53,25 @@ function ignoredBy(rules: Rules[], abs: string, isDir: boolean): boolean {
   return ignored;
 }
 
+export interface WalkError {
+  path: string;
+  error: unknown;
+}
+
 /**
- * Lists Dockerfiles under each path, sorted. A path naming a file is taken as is (the user asked
- * for it), whatever its name. Paths in the result are as given joined with the relative part.
+ * Lists Dockerfiles under each path, each directory's files sorted, in the order of `paths`. A
+ * path naming a file is taken as is (the user asked for it), whatever its name. Symbolic links
+ * are not followed. Paths that cannot be read are returned as errors, never thrown.
  */
-export async function findDockerfiles(
+export async function walkDockerfiles(
   paths: string[],
   options: WalkOptions = {},
-): Promise<string[]> {
+): Promise<{ files: string[]; errors: WalkError[] }> {
   const useGitignore = options.gitignore ?? true;
   const excludes = (options.exclude ?? []).map((g) => picomatch(g, { dot: true }));
   const isExcluded = (rel: string) => excludes.some((m) => m(rel) || m(path.posix.basename(rel)));
-  const found = new Set<string>();
+  const files: string[] = [];
+  const errors: WalkError[] = [];
 
   async function walk(root: string, dir: string, rules: Rules[]): Promise<void> {
     let here = rules;
@@ -70,7 +79,13 @@ export async function findDockerfiles(
       const gi = await loadIgnore(path.join(dir, ".gitignore"));
       if (gi) here = [...rules, { base: dir, ig: gi }];
     }
-    const entries = await readdir(dir, { withFileTypes: true });
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      errors.push({ path: dir, error });
+      return;
+    }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
       const abs = path.join(dir, e.name);
@@ -83,15 +98,21 @@ export async function findDockerfiles(
       } else if (e.isFile() && isDockerfileName(e.name)) {
         if (isExcluded(rel)) continue;
         if (useGitignore && ignoredBy(here, abs, false)) continue;
-        found.add(abs);
+        files.push(abs);
       }
     }
   }
 
   for (const p of paths) {
-    const st = await stat(p);
-    if (st.isFile()) {
-      found.add(p);
+    let st;
+    try {
+      st = await stat(p);
+    } catch (error) {
+      errors.push({ path: p, error: new InputError(p, describeFsError(error), "missing") });
+      continue;
+    }
+    if (!st.isDirectory()) {
+      files.push(p);
       continue;
     }
     const rules: Rules[] = [];
@@ -101,5 +122,15 @@ export async function findDockerfiles(
     }
     await walk(p, p, rules);
   }
-  return [...found].sort();
+  return { files: [...new Set(files)], errors };
+}
+
+/** Like walkDockerfiles, for callers that treat a bad path as fatal (PR mode's own clones). */
+export async function findDockerfiles(
+  paths: string[],
+  options: WalkOptions = {},
+): Promise<string[]> {
+  const { files, errors } = await walkDockerfiles(paths, options);
+  if (errors.length) throw errors[0]!.error;
+  return files;
 }

@@ -72,61 +72,61 @@ export function renderFileList(ctx: BodyContext): string {
     .join("\n");
 }
 
-const DETECTED_ROLES = new Set(["toolchain", "dependency", "build", "artifact"]);
+const DETECTED_ROLES = new Set(["base", "toolchain", "dependency", "build", "artifact", "cleanup"]);
 
+/** Lines the engine recognised as toolchain, dependency, build or artifact steps, with evidence. */
 function detected(r: ConvertResult): string[] {
   const out: string[] = [];
-  if (r.ecosystem) out.push(`- ecosystem: **${r.ecosystem}**`);
   for (const l of r.facts?.lines ?? []) {
-    if (!DETECTED_ROLES.has(l.role)) continue;
-    const why = l.evidence[0]?.why ?? "";
-    const match = l.evidence[0]?.match;
-    out.push(
-      `- line ${l.line} \`${l.keyword}\`: **${l.role}**${match ? ` (\`${match}\`)` : ""}${why ? ` — ${why}` : ""}`,
-    );
+    // A base line only counts with evidence (a toolchain image); plain metadata is not news.
+    if (!DETECTED_ROLES.has(l.role) || !l.evidence.length) continue;
+    const ev = l.evidence[0]!;
+    out.push(`- line ${l.line} \`${l.keyword}\`: **${l.role}** (\`${ev.match}\`) — ${ev.why}`);
   }
   return out;
 }
 
+/** The engine's own sentences for the plan, plus the changes a reviewer must not miss. */
 function decisions(r: ConvertResult): string[] {
   const out: string[] = [];
+  const planLines = r.explanation.filter((e) => e.role === "plan" || e.role === "leave");
+  for (const e of planLines) out.push(`- ${e.line ? `line ${e.line}: ` : ""}${e.text}`);
   const p = r.plan;
   if (p) {
-    out.push(`- runtime image \`${p.image}\`${p.imageWhy ? ` — ${p.imageWhy}` : ""}`);
-    for (const a of p.artifacts)
-      out.push(`- copy \`${a.from}\` → \`${a.to}\` from the builder — ${a.why}`);
-    if (p.builderOnly.length)
-      out.push(
-        `- kept in the builder stage only: instructions ${p.builderOnly.map((i) => `#${i + 1}`).join(", ")}`,
-      );
-    if (p.runtimePackages.length)
+    if (!planLines.length) {
+      out.push(`- runtime image \`${p.image}\`${p.imageWhy ? ` — ${p.imageWhy}` : ""}`);
+      for (const a of p.artifacts)
+        out.push(`- copy \`${a.from}\` → \`${a.to}\` from the builder — ${a.why}`);
+    }
+    if (p.runtimePackages.length) {
       out.push(`- runtime packages: ${p.runtimePackages.map((x) => `\`${x}\``).join(", ")}`);
-    if (p.droppedEnv.length)
+    }
+    if (p.droppedEnv.length) {
       out.push(
-        `- ENV only the build needs, dropped from the final image: ${p.droppedEnv.map((x) => `\`${x}\``).join(", ")}`,
+        `- ENV only the build needs, not in the final image: ${p.droppedEnv.map((x) => `\`${x}\``).join(", ")}`,
       );
-    for (const c of p.declaredChanges)
-      out.push(`- changes \`${c.field}\` from \`${c.from}\` to \`${c.to}\` — ${c.why}`);
+    }
+    for (const c of p.declaredChanges) {
+      out.push(`- **changes** \`${c.field}\` from \`${c.from}\` to \`${c.to}\` — ${c.why}`);
+    }
     for (const n of p.notes) out.push(`- note: ${n}`);
-  }
-  for (const e of r.explanation) {
-    if (e.role === "plan" || e.role === "leave")
-      out.push(`- ${e.line ? `line ${e.line}: ` : ""}${e.text}`);
   }
   return out;
 }
 
 function contract(r: ConvertResult): string[] {
   const c = r.contract;
-  if (!c) return ["Contract check: not run."];
-  const head = c.ok
-    ? "Contract check: **passed** — the final image keeps the same command, user, ports, workdir, environment and labels, except as declared above."
-    : "Contract check: **differences found** — review these:";
-  const items = c.items.filter((i) => i.status !== "same");
-  const out = [head];
-  if (items.length) {
+  if (!c) return ["**Contract check:** not run."];
+  const fields = c.items.map((i) => i.field);
+  const changed = c.items.filter((i) => i.status !== "same");
+  const out = [
+    c.ok
+      ? `**Contract check: passed** (${c.items.length} checks: ${fields.join(", ")}) — the final image keeps what the original declared${changed.length ? ", except:" : "."}`
+      : "**Contract check: differences found** — review these:",
+  ];
+  if (changed.length) {
     out.push("", "| field | status | detail |", "| --- | --- | --- |");
-    for (const i of items)
+    for (const i of changed)
       out.push(`| ${i.field} | ${i.status} | ${i.detail.replace(/\|/g, "\\|")} |`);
   }
   return out;

@@ -4,7 +4,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pLimit from "p-limit";
-import { findDockerfiles, readText } from "../bulk/index.js";
+import { findDockerfiles } from "../bulk/index.js";
+import { readDockerfile } from "../io/read.js";
 import { convert } from "../index.js";
 import type { ConvertOptions, ConvertResult } from "../types.js";
 import {
@@ -192,14 +193,8 @@ async function convertOne(
   conv: typeof convert,
 ): Promise<{ entry: FileEntry; result: ConvertResult | null; text: string | null }> {
   try {
-    const text = await readText(abs);
-    if (text === null) {
-      return {
-        entry: { path: rel, decision: "skipped", reasons: ["not valid UTF-8"], result: null },
-        result: null,
-        text,
-      };
-    }
+    // The CLI's reader: refuses binary, UTF-16 and oversized files with one clear sentence.
+    const text = (await readDockerfile(abs)).text;
     // The repository-relative path names the file in the patch header.
     const result = conv(text, { ...convertOptions, path: rel });
     const reasons = result.reasons.map((r) => r.message);

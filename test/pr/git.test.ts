@@ -2,11 +2,11 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { convert } from "../../src/index.js";
 import { runPr, type PrOptions } from "../../src/pr/run.js";
 import { readState } from "../../src/pr/state.js";
 import {
   branches,
-  fakeConvert,
   git,
   GO_DOCKERFILE,
   makeRemote,
@@ -43,7 +43,6 @@ function options(over: Partial<PrOptions> = {}): PrOptions & { lines: string[] }
     stateFile: path.join(root, "state.json"),
     verify: false,
     author,
-    convert: fakeConvert,
     log: (l) => lines.push(l),
     lines,
     ...over,
@@ -56,7 +55,9 @@ beforeAll(() => {
     api: makeRemote(root, "acme/api", { Dockerfile: GO_DOCKERFILE }),
     multi: makeRemote(root, "acme/multi", {
       "cmd/a/Dockerfile": GO_DOCKERFILE,
-      "cmd/b/b.Dockerfile": GO_DOCKERFILE.replace("/out/app", "/out/b"),
+      "cmd/b/b.Dockerfile": GO_DOCKERFILE.replaceAll("/out/app", "/out/b"),
+      // Builds /out/c but runs /out/app: the engine cannot tell the artifact and leaves it.
+      "cmd/c/Dockerfile": GO_DOCKERFILE.replace("-o /out/app", "-o /out/c"),
       "web/Dockerfile": PLAIN_DOCKERFILE,
       "node_modules/x/Dockerfile": GO_DOCKERFILE,
     }),
@@ -115,12 +116,14 @@ describe("pr against bare git remotes", () => {
       "Migrator <migrator@example.test>|Migrator <migrator@example.test>",
     );
     const converted = showFile(remotes.api!, BRANCH, "Dockerfile");
-    expect(converted).toBe(fakeConvert(GO_DOCKERFILE, { path: "Dockerfile" }).output);
+    expect(converted).toBe(convert(GO_DOCKERFILE, { path: "Dockerfile" }).output);
+    expect(converted).toContain("FROM golang:1.19 AS builder");
 
     // Several files: both Go files converted, the nginx one left, node_modules never entered.
     expect(by.multi!.files.map((f) => `${f.path}:${f.decision}`)).toEqual([
       "cmd/a/Dockerfile:converted",
       "cmd/b/b.Dockerfile:converted",
+      "cmd/c/Dockerfile:skipped",
       "web/Dockerfile:unchanged",
     ]);
     const changed = git(remotes.multi!, "diff", "--name-only", "main", BRANCH).trim().split("\n");
@@ -200,17 +203,8 @@ describe("pr against bare git remotes", () => {
 
   it("--only-failed reruns just the failed repositories from the state file", async () => {
     const stateFile = path.join(root, "state.json");
-    const seen: string[] = [];
     const { records } = await runPr(
-      options({
-        repos: undefined,
-        onlyFailed: stateFile,
-        stateFile,
-        convert: (t, o) => {
-          seen.push(t);
-          return fakeConvert(t, o);
-        },
-      }),
+      options({ repos: undefined, onlyFailed: stateFile, stateFile }),
     );
     expect(records.map((r) => r.source)).toEqual([remotes.locked]);
     // The rerun updates that record and keeps the others.

@@ -3,12 +3,10 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { prTestHooks } from "../../src/cli/commands/pr.js";
 import { clearSecrets } from "../../src/pr/redact.js";
 import { runCli, sleeps } from "./cli.js";
 import {
   branches,
-  fakeConvert,
   fakeGitHub,
   GO_DOCKERFILE,
   makeRemote,
@@ -46,7 +44,6 @@ const posts = (re: RegExp) => gh.requests.filter((r) => r.method === "POST" && r
 
 beforeAll(async () => {
   process.env.GITHUB_TOKEN = TOKEN;
-  prTestHooks.convert = fakeConvert;
   root = tmpDir();
   remotes = {
     api: makeRemote(root, "acme/api", { Dockerfile: GO_DOCKERFILE }),
@@ -86,7 +83,6 @@ beforeEach(() => {
 });
 
 afterAll(async () => {
-  prTestHooks.convert = undefined;
   delete process.env.GITHUB_TOKEN;
   clearSecrets();
   await gh.close();

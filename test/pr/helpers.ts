@@ -6,9 +6,6 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { createTwoFilesPatch } from "diff";
-import { convert as realConvert } from "../../src/index.js";
-import type { ConvertResult } from "../../src/types.js";
 
 export const GO_DOCKERFILE =
   'FROM golang:1.19\nWORKDIR /src\nCOPY . .\nRUN go build -o /out/app .\nCMD ["/out/app"]\n';
@@ -386,26 +383,4 @@ export async function fakeGitLab(repos: FakeRepo[], perPage = 2) {
     return { status: 404, body: { message: `no route ${req.method} ${req.path}` } };
   });
   return { ...srv, mrs };
-}
-
-/**
- * Stand-in engine while src/convert.ts is a stub: converts files that run `go build` the way the
- * engine will. Set to undefined once the real engine converts the Go fixtures.
- */
-export function fakeConvert(text: string, options: { path?: string } = {}): ConvertResult {
-  const base = realConvert(text, options);
-  if (!text.includes("go build")) return base;
-  const output =
-    text.replace(/^FROM (\S+)/, "FROM $1 AS builder") +
-    'FROM gcr.io/distroless/static-debian12\nCOPY --from=builder /out/app /out/app\nCMD ["/out/app"]\n';
-  const p = options.path ?? "Dockerfile";
-  return {
-    ...base,
-    decision: "converted",
-    reasons: [],
-    output,
-    patch: createTwoFilesPatch(`a/${p}`, `b/${p}`, text, output),
-    ecosystem: "go",
-    stages: ["builder", "runtime"],
-  };
 }

@@ -8,7 +8,7 @@ import type { Host } from "../../pr/host.js";
 import type { RetryPolicy } from "../../pr/ratelimit.js";
 import { addSecret, errorText, redact } from "../../pr/redact.js";
 import { renderPrSummary, writePrReport } from "../../pr/report.js";
-import { runPr, type PrOptions } from "../../pr/run.js";
+import { runPr } from "../../pr/run.js";
 
 interface PrCliOptions {
   repos?: string;
@@ -56,7 +56,6 @@ function count(name: string, value: string, min: number): number {
 export const prTestHooks: {
   retry?: Partial<RetryPolicy>;
   sleep?: (ms: number) => Promise<void>;
-  convert?: PrOptions["convert"];
 } = {};
 
 function makeHost(o: PrCliOptions, log: (m: string) => void): Host | null {
@@ -178,7 +177,6 @@ export function registerPr(program: Command): void {
           exclude: o.exclude,
           log,
           sleep: prTestHooks.sleep,
-          convert: prTestHooks.convert,
         });
         if (!o.dryRun && !o.push && !o.openPr) {
           log("nothing was pushed: pass --push to push branches, --open-pr to open pull requests");
