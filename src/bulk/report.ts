@@ -59,7 +59,9 @@ export function renderReportMarkdown(s: BulkSummary): string {
 
 export function renderReportJson(s: BulkSummary): string {
   const { outcomes, ...counts } = s;
-  return JSON.stringify({ ...counts, files: outcomes }, null, 2) + "\n";
+  // The full engine result and the thrown error stay out: the report is for machines to count.
+  const files = outcomes.map(({ result: _r, cause: _c, ...o }) => o);
+  return JSON.stringify({ ...counts, files }, null, 2) + "\n";
 }
 
 /** Writes the report as JSON when the name ends in .json, Markdown otherwise. */
