@@ -38,6 +38,7 @@ const imagesSchema = z.object({
   defaultCodename: z.string(),
   debianVersions: z.record(z.string(), z.string()),
   families: z.array(familySchema),
+  distroUsers: z.record(z.string(), strList),
   shellPrograms: strList,
   alpinePrograms: strList,
   runtimeImages: z.record(z.string(), z.record(z.string(), z.string())),
