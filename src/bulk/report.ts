@@ -5,6 +5,7 @@ import type { BulkSummary, FileOutcome } from "./run.js";
 
 function reasonText(o: FileOutcome): string {
   if (o.error) return o.error;
+  if (o.decision === "converted") return o.result?.plan ? `runtime ${o.result.plan.image}` : "";
   return o.reasons.map((r) => (r.line ? `${r.message} (line ${r.line})` : r.message)).join("; ");
 }
 

@@ -1,7 +1,7 @@
-// Runs `msb-migrate pr …` in-process through commander, capturing what it prints.
-import { Command } from "commander";
+// Runs `msb-migrate pr …` in-process through the CLI's main, capturing what it prints.
 import { vi } from "vitest";
-import { prTestHooks, registerPr } from "../../src/cli/commands/pr.js";
+import { prTestHooks } from "../../src/cli/commands/pr.js";
+import { main } from "../../src/cli/main.js";
 
 export interface CliRun {
   stdout: string;
@@ -32,15 +32,14 @@ export async function runCli(args: string[]): Promise<CliRun> {
     stderr += String(chunk);
     return true;
   });
-  const before = process.exitCode;
-  process.exitCode = 0;
   try {
-    const program = new Command().name("msb-migrate").exitOverride();
-    registerPr(program);
-    await program.parseAsync(["pr", ...args], { from: "user" });
-    return { stdout, stderr, exitCode: Number(process.exitCode ?? 0) };
+    const exitCode = await main(["pr", ...args], {
+      stdout: process.stdout,
+      stderr: process.stderr,
+      stdin: process.stdin,
+    });
+    return { stdout, stderr, exitCode };
   } finally {
-    process.exitCode = before;
     out.mockRestore();
     err.mockRestore();
   }

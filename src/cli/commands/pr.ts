@@ -83,8 +83,16 @@ function makeHost(o: PrCliOptions, log: (m: string) => void): Host | null {
   return null;
 }
 
-/** Registers `msb-migrate pr`. */
-export function registerPr(program: Command): void {
+/** Registers `msb-migrate pr`. `setExit` reports the exit code to the CLI's main. */
+export function registerPr(
+  program: Command,
+  setExit: (code: number) => void = (code) => {
+    process.exitCode = code;
+  },
+): void {
+  // The main command has --dry-run, --exclude, --jobs and --report too: options after `pr` must
+  // reach `pr` (a --dry-run taken by the main command would let pr push).
+  program.enablePositionalOptions();
   program
     .command("pr")
     .description(
@@ -183,10 +191,10 @@ export function registerPr(program: Command): void {
         }
         process.stdout.write(renderPrSummary(records));
         if (o.report) await writePrReport(o.report, records);
-        if (records.some((r) => r.status === "failed")) process.exitCode = 1;
+        setExit(records.some((r) => r.status === "failed") ? 1 : 0);
       } catch (e) {
         process.stderr.write(`msb-migrate pr: ${errorText(e)}\n`);
-        process.exitCode = 2;
+        setExit(2);
       }
     });
 }
