@@ -16,9 +16,10 @@ export type VerifyFn = (
 ) => Promise<SizeRow>;
 
 /** Resolves the verify function, or a reason it is unavailable. */
-export async function loadVerify(): Promise<VerifyFn | { unavailable: string }> {
+export async function loadVerify(
   // A variable specifier keeps tsc from requiring the module at type-check time.
-  const spec = "../verify/index.js";
+  spec = "../verify/index.js",
+): Promise<VerifyFn | { unavailable: string }> {
   let mod: { verifyDockerfile?: (o: Record<string, unknown>) => Promise<VerifyReportLike> };
   try {
     mod = (await import(spec)) as typeof mod;
