@@ -21,6 +21,11 @@ function looksLikeUrl(s: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(s) || /^[^/@:\s]+@[^:/\s]+:/.test(s);
 }
 
+/** A working checkout is used in place; anything else (URL, bare repository) is cloned. */
+export function sourceKind(source: string): "checkout" | "url" {
+  return !looksLikeUrl(source) && isCheckout(source) ? "checkout" : "url";
+}
+
 /**
  * Parses a repos file: one repository a line, `#` starts a comment. A line is a local path or a
  * clone URL (or a bare repository), optionally followed by the host slug (`owner/name`) when it cannot be read from it.
@@ -42,7 +47,7 @@ export function parseReposList(
     out.push({
       name: slug ?? (url ? src! : path.basename(source)),
       source,
-      kind: !url && isCheckout(source) ? "checkout" : "url",
+      kind: sourceKind(source),
       slug,
     });
   }

@@ -33,7 +33,7 @@ import {
 } from "./git.js";
 import type { Host, PrInput, PullRequest } from "./host.js";
 import { errorText, redact } from "./redact.js";
-import { loadOrgRepos, loadRepos, type RepoSpec } from "./repos.js";
+import { loadOrgRepos, loadRepos, sourceKind, type RepoSpec } from "./repos.js";
 import { readState, StateWriter, type RepoRecord, type StateFile } from "./state.js";
 import { loadVerify, type VerifyFn } from "./verify.js";
 
@@ -119,9 +119,7 @@ async function resolveRepos(opts: PrOptions): Promise<RepoSpec[]> {
       specs = failed.map((r) => ({
         name: r.repo,
         source: r.source,
-        kind: /^[a-z][a-z0-9+.-]*:\/\/|^[^/@:\s]+@[^:/\s]+:/i.test(r.source)
-          ? ("url" as const)
-          : ("checkout" as const),
+        kind: sourceKind(r.source),
         slug: r.slug,
       }));
     }
@@ -155,6 +153,8 @@ async function openWorkspace(
     await git.raw(["clone", "--quiet", "--no-tags", "--", spec.source, dir]);
     const b = base ?? (await remoteDefaultBranch(git));
     if (!b) throw new Error("cannot tell the default branch; pass --base");
+    if (!(await remoteBranchSha(git, b)))
+      throw new Error(`base branch '${b}' not found on the remote`);
     await git.raw(["checkout", "--quiet", "--detach", `origin/${b}`]);
     return {
       ws: {
@@ -173,6 +173,8 @@ async function openWorkspace(
     throw new Error("the checkout has no 'origin' remote to push to");
   const b = base ?? (await remoteDefaultBranch(outer));
   if (!b) throw new Error("cannot tell the default branch; pass --base");
+  if (!(await remoteBranchSha(outer, b)))
+    throw new Error(`base branch '${b}' not found on the remote`);
   await fetchBranch(outer, b);
   // A worktree leaves the user's own working tree and branches as they were.
   await outer.raw(["worktree", "add", "--quiet", "--detach", dir, `origin/${b}`]);

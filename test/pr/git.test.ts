@@ -223,6 +223,25 @@ describe("pr against bare git remotes", () => {
       expect(refSha(b, "refs/heads/main")).toBe(mainBefore[k]);
   });
 
+  it("--base picks the branch to start from; a missing base is a clear failure", async () => {
+    const bare = makeRemote(root, "acme/rel", { Dockerfile: GO_DOCKERFILE });
+    const work = tmpDir();
+    git(work, "clone", "--quiet", bare, ".");
+    git(work, "checkout", "--quiet", "-b", "release");
+    writeFileSync(path.join(work, "CHANGELOG"), "1.0\n");
+    git(work, "add", "CHANGELOG");
+    git(work, "commit", "--quiet", "-m", "release");
+    git(work, "push", "--quiet", "origin", "release");
+    const list = path.join(root, "rel.txt");
+    writeFileSync(list, `${bare}\n`);
+    const ok = await runPr(options({ repos: list, base: "release", stateFile: null }));
+    expect(ok.records[0]!.base).toBe("release");
+    const tip = refSha(bare, `refs/heads/${BRANCH}`)!;
+    expect(git(bare, "rev-parse", `${tip}^`).trim()).toBe(refSha(bare, "refs/heads/release"));
+    const bad = await runPr(options({ repos: list, base: "develop", stateFile: null }));
+    expect(bad.records[0]!.error).toBe("base branch 'develop' not found on the remote");
+  });
+
   it("uses a local checkout in place without touching its working tree", async () => {
     const dir = tmpDir();
     const co = path.join(dir, "svc");
