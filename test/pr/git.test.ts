@@ -12,9 +12,11 @@ import {
   makeRemote,
   PLAIN_DOCKERFILE,
   refSha,
+  showBytes,
   showFile,
   tmpDir,
 } from "./helpers.js";
+import { fixturesDir } from "../helpers.js";
 
 const BRANCH = "msb-migrate/multi-stage";
 const author = { name: "Migrator", email: "migrator@example.test" };
@@ -221,6 +223,26 @@ describe("pr against bare git remotes", () => {
     }
     for (const [k, b] of Object.entries(remotes))
       expect(refSha(b, "refs/heads/main")).toBe(mainBefore[k]);
+  });
+
+  it("commits the engine's output byte for byte (CRLF, BOM, no final newline)", async () => {
+    const fx = (name: string, file = "Dockerfile") =>
+      readFileSync(path.join(fixturesDir, name, file));
+    const cases = ["go-crlf", "go-bom", "go-no-final-newline"];
+    const bare = makeRemote(
+      root,
+      "acme/bytes",
+      Object.fromEntries(cases.map((c) => [`${c}/Dockerfile`, fx(c)])),
+    );
+    const list = path.join(root, "bytes.txt");
+    writeFileSync(list, `${bare}\n`);
+    const { records } = await runPr(options({ repos: list, stateFile: null }));
+    expect(records[0]!.status).toBe("converted");
+    for (const c of cases) {
+      expect(showBytes(bare, BRANCH, `${c}/Dockerfile`).equals(fx(c, "Dockerfile.expected"))).toBe(
+        true,
+      );
+    }
   });
 
   it("--base picks the branch to start from; a missing base is a clear failure", async () => {

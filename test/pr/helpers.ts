@@ -41,7 +41,7 @@ export function tmpDir(prefix = "msb-pr-test-"): string {
 export function makeRemote(
   root: string,
   slug: string,
-  files: Record<string, string>,
+  files: Record<string, string | Buffer>,
   opts: { refusePush?: boolean } = {},
 ): string {
   const bare = path.join(root, `${slug}.git`);
@@ -82,6 +82,11 @@ export function branches(bare: string): string[] {
 
 export function showFile(bare: string, ref: string, file: string): string {
   return git(bare, "show", `${ref}:${file}`);
+}
+
+/** The exact bytes of a file at a ref (no decoding). */
+export function showBytes(bare: string, ref: string, file: string): Buffer {
+  return execFileSync("git", ["show", `${ref}:${file}`], { cwd: bare });
 }
 
 export interface RecordedRequest {
