@@ -63,13 +63,16 @@ export function renderSizes(rows: SizeRow[] | null): string {
   return out.join("\n");
 }
 
+function fileNote(f: FileEntry): string {
+  if (f.decision === "converted") {
+    const r = f.result;
+    return r?.plan ? ` (${r.ecosystem ?? "build"} builder → \`${r.plan.image}\`)` : "";
+  }
+  return f.reasons.length ? ` (${f.reasons.join("; ")})` : "";
+}
+
 export function renderFileList(ctx: BodyContext): string {
-  return ctx.files
-    .map(
-      (f) =>
-        `- \`${f.path}\`: ${f.decision}${f.reasons.length && f.decision !== "converted" ? ` (${f.reasons.join("; ")})` : ""}`,
-    )
-    .join("\n");
+  return ctx.files.map((f) => `- \`${f.path}\`: ${f.decision}${fileNote(f)}`).join("\n");
 }
 
 const DETECTED_ROLES = new Set(["base", "toolchain", "dependency", "build", "artifact", "cleanup"]);
@@ -98,18 +101,22 @@ function decisions(r: ConvertResult): string[] {
       for (const a of p.artifacts)
         out.push(`- copy \`${a.from}\` → \`${a.to}\` from the builder — ${a.why}`);
     }
-    if (p.runtimePackages.length) {
-      out.push(`- runtime packages: ${p.runtimePackages.map((x) => `\`${x}\``).join(", ")}`);
-    }
-    if (p.droppedEnv.length) {
+    // The engine's sentences usually say these already; add only what they leave out.
+    const said = planLines.map((e) => e.text).join("\n");
+    const unsaid = (xs: string[]) => xs.filter((x) => !said.includes(x));
+    const pkgs = unsaid(p.runtimePackages);
+    if (pkgs.length) out.push(`- runtime packages: ${pkgs.map((x) => `\`${x}\``).join(", ")}`);
+    const env = unsaid(p.droppedEnv);
+    if (env.length) {
       out.push(
-        `- ENV only the build needs, not in the final image: ${p.droppedEnv.map((x) => `\`${x}\``).join(", ")}`,
+        `- ENV only the build needs, not in the final image: ${env.map((x) => `\`${x}\``).join(", ")}`,
       );
     }
     for (const c of p.declaredChanges) {
+      if (said.includes(c.why)) continue;
       out.push(`- **changes** \`${c.field}\` from \`${c.from}\` to \`${c.to}\` — ${c.why}`);
     }
-    for (const n of p.notes) out.push(`- note: ${n}`);
+    for (const n of unsaid(p.notes)) out.push(`- note: ${n}`);
   }
   return out;
 }
@@ -213,7 +220,7 @@ export function defaultBody(ctx: BodyContext): string {
   parts.push(
     "## How to test",
     "",
-    "Build the builder stage alone, then the whole file, and run the image as before:",
+    "Build the builder stage alone, then the whole file, and run the image as before (the context shown is the file's folder; use the one your CI uses):",
     "",
     renderTestSteps(ctx),
     "",

@@ -187,6 +187,15 @@ async function openWorkspace(
   return { ws: { dir, git, baseRef: `origin/${b}`, cleanup }, base: b };
 }
 
+/** git's error output without its progress noise ("To <url>", hints, "failed to push some refs"). */
+function gitErrorText(e: unknown): string {
+  const text = errorText(e);
+  const parts = text
+    .split(" | ")
+    .filter((l) => !/^(To |hint:|error: failed to push some refs)/.test(l));
+  return parts.length ? parts.join(" | ") : text;
+}
+
 /** Converts one file of a repository; errors become entries, never exceptions. */
 async function convertOne(
   abs: string,
@@ -300,7 +309,9 @@ async function processRepo(
     rec.files = entries.map((e) => ({ path: e.path, decision: e.decision, reasons: e.reasons }));
     if (!changed.length) {
       rec.status = "unchanged";
-      rec.reason = files.length ? "no Dockerfile converted" : "no Dockerfile found";
+      rec.reason = files.length
+        ? `nothing converted: ${entries.map((e) => `${e.path} ${e.decision}${e.reasons[0] ? ` (${e.reasons[0]})` : ""}`).join("; ")}`
+        : "no Dockerfile found";
       rec.action = "nothing to convert: no branch, no PR";
       log(`unchanged (${rec.reason})`);
       return rec;
@@ -427,7 +438,9 @@ async function processRepo(
     return rec;
   } catch (e) {
     rec.status = "failed";
-    rec.error = errorText(e);
+    // A commit that never reached the remote means nothing to anyone reading the state.
+    rec.commit = undefined;
+    rec.error = gitErrorText(e);
     rec.action = "failed";
     log(`failed: ${rec.error}`);
     return rec;
