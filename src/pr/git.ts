@@ -150,11 +150,25 @@ export async function commitFiles(
   git: SimpleGit,
   files: string[],
   message: string,
+  fallback?: GitIdentity,
 ): Promise<string> {
   await git.raw(["add", "--", ...files]);
+  const id = fallback
+    ? ["-c", `user.name=${fallback.name}`, "-c", `user.email=${fallback.email}`]
+    : [];
   // --no-verify: a batch run cannot satisfy arbitrary local hooks; the server still checks.
-  await git.raw(["commit", "--quiet", "--no-verify", "-m", message]);
+  await git.raw([...id, "commit", "--quiet", "--no-verify", "-m", message]);
   return (await git.raw(["rev-parse", "HEAD"])).trim();
+}
+
+/** True when git has a committer identity (config or environment) in this work tree. */
+export async function hasIdentity(git: SimpleGit): Promise<boolean> {
+  try {
+    await git.raw(["var", "GIT_COMMITTER_IDENT"]);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export async function diffStat(git: SimpleGit, from: string, to = "HEAD"): Promise<string> {

@@ -23,6 +23,7 @@ import {
   commitFiles,
   diffStat,
   fetchBranch,
+  hasIdentity,
   isCheckout,
   makeGit,
   pushBranch,
@@ -325,7 +326,17 @@ async function processRepo(
       diffStat: "",
       sizes: opts.verify ? (verifyFn ? sizes : null) : null,
     };
-    const commit = await commitFiles(ws.git, changed, commitMessage(ctx));
+    // Identity: --author, else git config; a dry run that pushes nothing may do without.
+    let fallback: GitIdentity | undefined;
+    if (!opts.author && !(await hasIdentity(ws.git))) {
+      if (willPush) {
+        throw new Error(
+          'no git identity for the commit: set git config user.name and user.email, or pass --author "Name <email>"',
+        );
+      }
+      fallback = { name: "msb-migrate", email: "msb-migrate@localhost" };
+    }
+    const commit = await commitFiles(ws.git, changed, commitMessage(ctx), fallback);
     rec.commit = commit;
     ctx.diffStat = await diffStat(ws.git, ws.baseRef, commit);
     rec.diffStat = ctx.diffStat;

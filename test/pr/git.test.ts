@@ -245,6 +245,27 @@ describe("pr against bare git remotes", () => {
     }
   });
 
+  it("without a git identity: a dry run still works, a push asks for --author", async () => {
+    const bare = makeRemote(root, "acme/anon", { Dockerfile: GO_DOCKERFILE });
+    const list = path.join(root, "anon.txt");
+    writeFileSync(list, `${bare}\n`);
+    const home = process.env.HOME;
+    process.env.HOME = tmpDir("msb-empty-home-");
+    try {
+      const dry = await runPr(
+        options({ repos: list, author: undefined, dryRun: true, stateFile: null }),
+      );
+      expect(dry.records[0]!.status).toBe("converted");
+      const real = await runPr(options({ repos: list, author: undefined, stateFile: null }));
+      expect(real.records[0]!.error).toMatch(
+        /^no git identity for the commit: .* or pass --author/,
+      );
+      expect(branches(bare)).toEqual(["main"]);
+    } finally {
+      process.env.HOME = home;
+    }
+  });
+
   it("--base picks the branch to start from; a missing base is a clear failure", async () => {
     const bare = makeRemote(root, "acme/rel", { Dockerfile: GO_DOCKERFILE });
     const work = tmpDir();
