@@ -126,17 +126,18 @@ export function createGitHub(options: GitHubOptions = {}): Host {
       const repos = await octokit.paginate(octokit.rest.repos.listForOrg, { org, per_page: 100 });
       return repos.map(toRepo);
     },
-    async findOpenPr(slug, head) {
+    async findPr(slug, head) {
       const { owner, repo } = split(slug);
       const { data } = await octokit.rest.pulls.list({
         owner,
         repo,
         head: `${owner}:${head}`,
-        state: "open",
+        state: "all",
       });
       // Filter again: a server may ignore the head filter, and we must never pick a stranger's PR.
-      const pr = data.find((p) => p.head.ref === head);
-      return pr ? toPr(pr) : null;
+      const mine = data.filter((p) => p.head.ref === head);
+      const pr = mine.find((p) => p.state === "open") ?? mine[0];
+      return pr ? { ...toPr(pr), open: pr.state === "open" } : null;
     },
     async createPr(input) {
       const { owner, repo } = split(input.slug);

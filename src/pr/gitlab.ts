@@ -101,6 +101,7 @@ interface ProjectLike {
 
 interface MrLike {
   iid: number;
+  state: string;
   web_url: string;
   title: string;
   source_branch: string;
@@ -169,14 +170,14 @@ export function createGitLab(options: GitLabOptions = {}): Host {
       });
       return (projects as unknown as ProjectLike[]).map(toRepo);
     },
-    async findOpenPr(slug, head) {
+    async findPr(slug, head) {
       const mrs = (await api.MergeRequests.all({
         projectId: slug,
         sourceBranch: head,
-        state: "opened",
       })) as unknown as MrLike[];
-      const mr = mrs.find((m) => m.source_branch === head);
-      return mr ? toPr(mr) : null;
+      const mine = mrs.filter((m) => m.source_branch === head);
+      const mr = mine.find((m) => m.state === "opened") ?? mine[0];
+      return mr ? { ...toPr(mr), open: mr.state === "opened" } : null;
     },
     async createPr(input) {
       const mr = await api.MergeRequests.create(

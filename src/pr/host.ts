@@ -34,8 +34,8 @@ export interface Host {
   name: string;
   getRepo(slug: string): Promise<RepoInfo>;
   listOrgRepos(org: string): Promise<RepoInfo[]>;
-  /** The open PR/MR whose head is `head`, if any. */
-  findOpenPr(slug: string, head: string): Promise<PullRequest | null>;
+  /** The open PR/MR whose head is `head`; else the latest closed or merged one; else null. */
+  findPr(slug: string, head: string): Promise<(PullRequest & { open: boolean }) | null>;
   createPr(input: PrInput): Promise<PullRequest>;
   updatePr(pr: PullRequest, input: PrInput): Promise<PullRequest>;
   /**

@@ -353,9 +353,18 @@ async function processRepo(
       await fetchBranch(ws.git, opts.branch);
       ours = await branchIsOurs(ws.git, ws.baseRef, remoteSha);
     }
-    const existing: PullRequest | null =
-      host && spec.slug ? await host.findOpenPr(spec.slug, opts.branch) : null;
+    const found = host && spec.slug ? await host.findPr(spec.slug, opts.branch) : null;
+    const existing: PullRequest | null = found?.open ? found : null;
     if (existing) rec.prUrl = existing.url;
+    // A closed PR for our branch is an answer: skip never opens another one after it.
+    if (found && !found.open && opts.openPr && opts.conflictStrategy === "skip") {
+      rec.status = "skipped";
+      rec.prUrl = found.url;
+      rec.reason = `a PR for ${opts.branch} was closed; not opening another (--conflict-strategy replace would)`;
+      rec.action = `${opts.dryRun ? "dry run: would skip" : "skipped"}: ${rec.reason}`;
+      log(`${rec.action} ${found.url}`);
+      return rec;
+    }
 
     if (opts.dryRun || !willPush) {
       const would: string[] = [];

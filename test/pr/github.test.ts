@@ -139,7 +139,7 @@ describe("pr --github", () => {
       (q) => q.method === "GET" && q.path === "/repos/acme/api/pulls",
     );
     expect(lookups[0]!.query.get("head")).toBe(`acme:${BRANCH}`);
-    expect(lookups[0]!.query.get("state")).toBe("open");
+    expect(lookups[0]!.query.get("state")).toBe("all");
 
     expect(posts(/\/issues\/1\/labels$/).map((q) => q.body)).toEqual([
       { labels: ["docker", "platform"] },
@@ -279,6 +279,31 @@ describe("pr --github", () => {
     expect(r.stderr).toMatch(
       /acme\/late: dry run: would .*leave https:\/\/github.example.test\/acme\/late\/pull\/1/,
     );
+  });
+
+  it("a closed PR is an answer: skip opens no other, replace opens a new one", async () => {
+    const file = path.join(root, "late3.txt");
+    writeFileSync(file, `${remotes.late} acme/late\n`);
+    gh.pulls.get("acme/late")![0]!.state = "closed";
+    const before = posts(/^\/repos\/acme\/late\/pulls$/).length;
+    const skip = await run(["--repos", file, "--open-pr", "--state", path.join(root, "s8.json")]);
+    expect(skip.stdout).toMatch(
+      /skipped +acme\/late: a PR for msb-migrate\/multi-stage was closed; not opening another/,
+    );
+    expect(posts(/^\/repos\/acme\/late\/pulls$/)).toHaveLength(before);
+    const rep = await run([
+      "--repos",
+      file,
+      "--open-pr",
+      "--conflict-strategy",
+      "replace",
+      "--state",
+      path.join(root, "s9.json"),
+    ]);
+    expect(rep.stdout).toMatch(
+      /converted +acme\/late: branch up to date, PR created https:\/\/github.example.test\/acme\/late\/pull\/2/,
+    );
+    expect(gh.pulls.get("acme/late")!.map((p) => p.state)).toEqual(["closed", "open"]);
   });
 
   it("never prints a token, from the environment or inside a clone URL", async () => {

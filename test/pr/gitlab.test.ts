@@ -111,7 +111,7 @@ describe("pr --gitlab", () => {
       (q) => q.method === "GET" && q.path.endsWith("/merge_requests"),
     )!;
     expect(lookup.query.get("source_branch")).toBe(BRANCH);
-    expect(lookup.query.get("state")).toBe("opened");
+    expect(lookup.query.has("state")).toBe(false); // all states: a closed MR counts too
 
     expect(branches(remotes.svc!)).toEqual(["main", BRANCH]);
     expect(branches(remotes.site!)).toEqual(["main"]);
@@ -174,6 +174,16 @@ describe("pr --gitlab", () => {
       /failed +platform\/site: GitLab GET \/api\/v4\/projects\/platform%2Fsite: rate limited \(HTTP 429\); gave up after 5 retries/,
     );
     expect(sleeps).toEqual([1000, 1000, 1000, 1000, 1000]);
+  });
+
+  it("a closed merge request is not reopened under --conflict-strategy skip", async () => {
+    gl.mrs.get("platform/backend/svc")![0]!.state = "closed";
+    const before = mrPosts().length;
+    const r = await run(["--repos", reposFile, "--open-pr", "--state", path.join(root, "s5.json")]);
+    expect(r.stdout).toMatch(
+      /skipped +platform\/backend\/svc: a PR for msb-migrate\/multi-stage was closed/,
+    );
+    expect(mrPosts()).toHaveLength(before);
   });
 
   it("prints no token anywhere", () => {

@@ -180,6 +180,7 @@ export interface FakeRepo {
 
 interface Pull {
   number: number;
+  state: "open" | "closed";
   head: string;
   base: string;
   title: string;
@@ -208,6 +209,7 @@ export async function fakeGitHub(repos: FakeRepo[], perPage = 2) {
     title: p.title,
     body: p.body,
     draft: p.draft,
+    state: p.state,
     head: { ref: p.head },
     base: { ref: p.base },
   });
@@ -233,7 +235,11 @@ export async function fakeGitHub(repos: FakeRepo[], perPage = 2) {
       if (req.method === "GET" && rest === "") return { status: 200, body: json(repo) };
       if (req.method === "GET" && rest === "/pulls") {
         const head = req.query.get("head");
-        const hits = list.filter((p) => !head || `${owner}:${p.head}` === head);
+        const state = req.query.get("state") ?? "open";
+        const hits = list
+          .filter((p) => !head || `${owner}:${p.head}` === head)
+          .filter((p) => state === "all" || p.state === state)
+          .reverse();
         return { status: 200, body: hits.map((p) => pullJson(repo.slug, p)) };
       }
       if (req.method === "POST" && rest === "/pulls") {
@@ -244,7 +250,7 @@ export async function fakeGitHub(repos: FakeRepo[], perPage = 2) {
           body: string;
           draft?: boolean;
         };
-        if (list.some((p) => p.head === b.head)) {
+        if (list.some((p) => p.head === b.head && p.state === "open")) {
           return {
             status: 422,
             body: { message: "Validation Failed: A pull request already exists" },
@@ -252,6 +258,7 @@ export async function fakeGitHub(repos: FakeRepo[], perPage = 2) {
         }
         const p: Pull = {
           number: list.length + 1,
+          state: "open",
           head: b.head,
           base: b.base,
           title: b.title,
@@ -313,6 +320,7 @@ export async function fakeGitLab(repos: FakeRepo[], perPage = 2) {
     description: p.body,
     source_branch: p.head,
     target_branch: p.base,
+    state: p.state === "open" ? "opened" : "closed",
     labels: p.labels,
   });
   srv = await serve((req) => {
@@ -345,14 +353,17 @@ export async function fakeGitLab(repos: FakeRepo[], perPage = 2) {
       if (req.method === "GET" && rest === "") return { status: 200, body: json(repo) };
       if (req.method === "GET" && rest === "/merge_requests") {
         const src = req.query.get("source_branch");
-        return {
-          status: 200,
-          body: list.filter((p) => !src || p.head === src).map((p) => mrJson(slug, p)),
-        };
+        const state = req.query.get("state");
+        const hits = list
+          .filter((p) => !src || p.head === src)
+          .filter(
+            (p) => !state || (state === "opened" ? p.state === "open" : p.state === "closed"),
+          );
+        return { status: 200, body: hits.reverse().map((p) => mrJson(slug, p)) };
       }
       if (req.method === "POST" && rest === "/merge_requests") {
         const b = req.body as Record<string, unknown>;
-        if (list.some((p) => p.head === b.source_branch)) {
+        if (list.some((p) => p.head === b.source_branch && p.state === "open")) {
           return {
             status: 409,
             body: { message: ["Another open merge request already exists for this source branch"] },
@@ -361,6 +372,7 @@ export async function fakeGitLab(repos: FakeRepo[], perPage = 2) {
         const p = {
           iid: list.length + 1,
           number: list.length + 1,
+          state: "open" as const,
           head: String(b.source_branch),
           base: String(b.target_branch),
           title: String(b.title),
