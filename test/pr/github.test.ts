@@ -306,6 +306,14 @@ describe("pr --github", () => {
     expect(gh.pulls.get("acme/late")!.map((p) => p.state)).toEqual(["closed", "open"]);
   });
 
+  it("rejects contradictory options with one line and exit code 2", async () => {
+    const both = await run(["--repos", reposFile, "--org", "acme"]);
+    expect(both.exitCode).toBe(2);
+    expect(both.stderr).toBe("msb-migrate pr: give either --repos or --org/--group, not both\n");
+    const group = await run(["--group", "acme"]);
+    expect(group.stderr).toBe("msb-migrate pr: --group is for GitLab; use --org with --github\n");
+  });
+
   it("never prints a token, from the environment or inside a clone URL", async () => {
     const file = path.join(root, "ghost.txt");
     writeFileSync(

@@ -153,6 +153,8 @@ export function registerPr(
       const log = (line: string) => process.stderr.write(redact(line) + "\n");
       try {
         const host = makeHost(o, log);
+        if (o.repos && (o.org || o.group))
+          throw new Error("give either --repos or --org/--group, not both");
         if (o.org && o.gitlab) throw new Error("--org is for GitHub; use --group with --gitlab");
         if (o.group && o.github) throw new Error("--group is for GitLab; use --org with --github");
         if (!host && (o.openPr || o.org || o.group)) {
