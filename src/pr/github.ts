@@ -8,10 +8,11 @@ import {
   type PullRequest,
   type RepoInfo,
 } from "./host.js";
+import { GITHUB_API } from "./host.js";
+
+export { GITHUB_API };
 import { defaultRetryPolicy, withRateLimit, type RetryPolicy } from "./ratelimit.js";
 import { addSecret, redact } from "./redact.js";
-
-export const GITHUB_API = "https://api.github.com";
 
 export interface GitHubOptions {
   /** API base URL: https://api.github.com, or https://HOST/api/v3 for Enterprise. */

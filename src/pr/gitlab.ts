@@ -10,10 +10,11 @@ import {
   type PullRequest,
   type RepoInfo,
 } from "./host.js";
+import { GITLAB_URL } from "./host.js";
+
+export { GITLAB_URL };
 import { defaultRetryPolicy, withRateLimit, type RetryPolicy } from "./ratelimit.js";
 import { addSecret, redact } from "./redact.js";
-
-export const GITLAB_URL = "https://gitlab.com";
 
 export interface GitLabOptions {
   /** Instance URL (not the /api/v4 path): https://gitlab.com or https://gitlab.example.com. */

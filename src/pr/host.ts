@@ -1,6 +1,9 @@
 // What `pr` needs from a code host. GitHub and GitLab implement it; tests drive both through the
 // real client libraries against a loopback server.
 
+export const GITHUB_API = "https://api.github.com";
+export const GITLAB_URL = "https://gitlab.com";
+
 export interface RepoInfo {
   /** owner/name on GitHub, the full project path on GitLab. */
   slug: string;

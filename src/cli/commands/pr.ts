@@ -1,14 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { Option, type Command } from "commander";
 import { defaultJobs } from "../../bulk/index.js";
-import { parseIdentity } from "../../pr/git.js";
-import { createGitHub, GITHUB_API } from "../../pr/github.js";
-import { createGitLab, GITLAB_URL } from "../../pr/gitlab.js";
-import type { Host } from "../../pr/host.js";
+import { GITHUB_API, GITLAB_URL, type Host } from "../../pr/host.js";
 import type { RetryPolicy } from "../../pr/ratelimit.js";
 import { addSecret, errorText, redact } from "../../pr/redact.js";
-import { renderPrSummary, writePrReport } from "../../pr/report.js";
-import { runPr } from "../../pr/run.js";
+
+// git, GitHub and GitLab clients load only when `pr` runs: the main command starts without them.
 
 interface PrCliOptions {
   repos?: string;
@@ -58,11 +55,12 @@ export const prTestHooks: {
   sleep?: (ms: number) => Promise<void>;
 } = {};
 
-function makeHost(o: PrCliOptions, log: (m: string) => void): Host | null {
+async function makeHost(o: PrCliOptions, log: (m: string) => void): Promise<Host | null> {
   if (o.github && o.gitlab) throw new Error("choose one of --github and --gitlab");
   if (o.github) {
     const token = process.env.GITHUB_TOKEN;
     addSecret(token);
+    const { createGitHub } = await import("../../pr/github.js");
     return createGitHub({
       baseUrl: o.github === true ? GITHUB_API : o.github,
       token,
@@ -73,6 +71,7 @@ function makeHost(o: PrCliOptions, log: (m: string) => void): Host | null {
   if (o.gitlab) {
     const token = process.env.GITLAB_TOKEN;
     addSecret(token);
+    const { createGitLab } = await import("../../pr/gitlab.js");
     return createGitLab({
       host: o.gitlab === true ? GITLAB_URL : o.gitlab,
       token,
@@ -152,7 +151,10 @@ export function registerPr(
     .action(async (o: PrCliOptions) => {
       const log = (line: string) => process.stderr.write(redact(line) + "\n");
       try {
-        const host = makeHost(o, log);
+        const host = await makeHost(o, log);
+        const { parseIdentity } = await import("../../pr/git.js");
+        const { runPr } = await import("../../pr/run.js");
+        const { renderPrSummary, writePrReport } = await import("../../pr/report.js");
         if (o.repos && (o.org || o.group))
           throw new Error("give either --repos or --org/--group, not both");
         if (o.org && o.gitlab) throw new Error("--org is for GitHub; use --group with --gitlab");
