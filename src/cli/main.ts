@@ -43,6 +43,14 @@ export function buildProgram(io: Streams, setExit: (code: number) => void): Comm
       new Option("--max-size <bytes>", "skip files larger than this").argParser(positiveInt),
     )
     .option("--exclude <glob...>", "skip files matching these globs when searching directories")
+    .addOption(
+      new Option("--jobs <n>", "files converted at once (default: cores)").argParser(positiveInt),
+    )
+    .option(
+      "--report <file>",
+      "write a report of the run: Markdown, or JSON when FILE ends in .json",
+    )
+    .option("--no-gitignore", "also convert files that .gitignore excludes")
     .addHelpText("after", EXAMPLES)
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
@@ -58,7 +66,7 @@ export function buildProgram(io: Streams, setExit: (code: number) => void): Comm
       setExit(await runConvert(paths, opts, io));
     });
   registerVerify(program);
-  registerPr(program);
+  registerPr(program, setExit);
   return program;
 }
 

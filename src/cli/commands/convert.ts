@@ -2,9 +2,14 @@
 import { convert } from "../../convert.js";
 import { loadConfig } from "../../config.js";
 import { formatExplanation } from "../../explain.js";
-import { DEFAULT_MAX_SIZE, decode, InputError, readDockerfile } from "../../io/read.js";
-import { findDockerfiles } from "../../io/walk.js";
-import { writeAtomic } from "../../io/write.js";
+import { decode, InputError } from "../../io/read.js";
+import {
+  createProgress,
+  renderSummaryText,
+  runBulk,
+  wantsBar,
+  writeBulkReport,
+} from "../../bulk/index.js";
 import type { ConvertOptions, ConvertResult } from "../../types.js";
 import { colorsFor, type Streams } from "../output.js";
 
@@ -17,6 +22,9 @@ export interface ConvertCliOptions {
   config?: string;
   maxSize?: number;
   exclude?: string[];
+  jobs?: number;
+  report?: string;
+  gitignore?: boolean;
 }
 
 export interface FileReport {
@@ -116,21 +124,25 @@ export async function runConvert(
     return opts.check && r.decision === "converted" ? 1 : 0;
   }
 
-  const walked = await findDockerfiles(paths, opts.exclude ?? []);
-  for (const e of walked.errors) reports.push(errorReport(e.path, e));
-  if (walked.files.length === 0 && walked.errors.length === 0) {
+  // Walk (.gitignore, --exclude), convert with --jobs at once, progress bar on a TTY: src/bulk.
+  const bulk = await runBulk(
+    paths,
+    {
+      jobs: opts.jobs,
+      exclude: opts.exclude,
+      gitignore: opts.gitignore,
+      write,
+      maxSize: opts.maxSize,
+      convertOptions: base,
+    },
+    wantsBar(io.stderr) ? createProgress(io.stderr) : undefined,
+  );
+  for (const o of bulk.outcomes)
+    reports.push(o.result ? toReport(o.path, o.result) : errorReport(o.path, o.cause));
+  if (bulk.outcomes.length === 0) {
     io.stderr.write(`msb-migrate: no Dockerfiles found in ${paths.join(", ")}\n`);
   }
-  for (const path of walked.files) {
-    try {
-      const file = await readDockerfile(path, opts.maxSize ?? DEFAULT_MAX_SIZE);
-      const r = convert(file.text, { ...base, path });
-      if (write && r.decision === "converted") await writeAtomic(file, r.output);
-      reports.push(toReport(path, r));
-    } catch (error) {
-      reports.push(errorReport(path, error));
-    }
-  }
+  if (opts.report) await writeBulkReport(opts.report, bulk);
 
   if (opts.json) {
     io.stdout.write(
@@ -142,6 +154,7 @@ export async function runConvert(
       if (opts.dryRun) io.stderr.write(formatExplanation(r.path, r.explanation) + "\n");
       io.stderr.write(statusLine(r, write, c) + "\n");
     }
+    if (bulk.files > 1) io.stderr.write(renderSummaryText(bulk));
   }
   if (reports.some((r) => r.decision === "error")) return 2;
   if (opts.check && reports.some((r) => r.decision === "converted")) return 1;

@@ -1,0 +1,103 @@
+// Bulk features of the main command, through the CLI's main: --jobs, --report, .gitignore,
+// --exclude, the progress bar on a TTY and the final summary.
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { PassThrough } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { main } from "../../src/cli/main.js";
+
+const GO =
+  'FROM golang:1.19\nWORKDIR /src\nCOPY . .\nRUN go build -o /out/app .\nCMD ["/out/app"]\n';
+const NGINX = "FROM nginx:1.25\nCOPY site/ /usr/share/nginx/html/\n";
+
+function tree(files: Record<string, string>): string {
+  const root = mkdtempSync(path.join(os.tmpdir(), "msb-bulk-cli-"));
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    writeFileSync(path.join(root, rel), text);
+  }
+  return root;
+}
+
+async function run(args: string[], tty = false) {
+  let out = "";
+  let err = "";
+  const stdin = new PassThrough();
+  stdin.end();
+  const code = await main(args, {
+    stdout: {
+      write: (s: string) => ((out += s), true),
+      isTTY: false,
+    } as unknown as NodeJS.WritableStream,
+    stderr: {
+      write: (s: string) => ((err += s), true),
+      isTTY: tty,
+      columns: 80,
+    } as unknown as NodeJS.WritableStream,
+    stdin,
+  });
+  return { code, out, err };
+}
+
+describe("msb-migrate DIR (bulk)", () => {
+  it("converts with --jobs, honours .gitignore and --exclude, prints a summary, writes --report", async () => {
+    const root = tree({
+      ".gitignore": "generated/\n",
+      "a/Dockerfile": GO,
+      "b/Dockerfile": GO,
+      "c/Dockerfile": NGINX,
+      "generated/Dockerfile": GO,
+      "vendor/x/Dockerfile": GO,
+    });
+    const report = path.join(root, "out", "report.json");
+    const r = await run([root, "--jobs", "2", "--exclude", "vendor/**", "--report", report]);
+    expect(r.code).toBe(0);
+    expect(r.err).toContain(
+      "3 file(s) seen: 2 converted, 1 unchanged, 0 skipped, 0 error(s)\nleft alone by reason: nothing-built 1\n",
+    );
+    expect(readFileSync(path.join(root, "a/Dockerfile"), "utf8")).toContain("AS builder");
+    expect(readFileSync(path.join(root, "generated/Dockerfile"), "utf8")).toBe(GO);
+    expect(readFileSync(path.join(root, "vendor/x/Dockerfile"), "utf8")).toBe(GO);
+    const json = JSON.parse(readFileSync(report, "utf8"));
+    expect(json).toMatchObject({ files: expect.any(Array), converted: 2, unchanged: 1, errors: 0 });
+    expect(json.files.map((f: { path: string }) => path.relative(root, f.path))).toEqual([
+      "a/Dockerfile",
+      "b/Dockerfile",
+      "c/Dockerfile",
+    ]);
+  });
+
+  it("--no-gitignore converts ignored files too; --report .md writes Markdown", async () => {
+    const root = tree({ ".gitignore": "generated/\n", "generated/Dockerfile": GO });
+    const report = path.join(root, "r.md");
+    const r = await run([root, "--no-gitignore", "--dry-run", "--report", report]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("+FROM golang:1.19 AS builder");
+    expect(readFileSync(report, "utf8")).toMatch(
+      /^# msb-migrate report\n[\s\S]*\| 1 \| 1 \| 0 \| 0 \| 0 \|/,
+    );
+  });
+
+  it("one unreadable file does not stop the others and sets the exit code", async () => {
+    const root = tree({ "a/Dockerfile": GO, "b/Dockerfile": "FROM x\n\u0000binary" });
+    const r = await run([root, "--dry-run"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/error .*b\/Dockerfile: is binary/);
+    expect(r.err).toContain("2 file(s) seen: 1 converted, 0 unchanged, 0 skipped, 1 error(s)");
+  });
+
+  it("draws a progress bar on a terminal and plain status lines otherwise", async () => {
+    const root = tree({ "a/Dockerfile": GO, "b/Dockerfile": NGINX });
+    // CI=true (as in .ci/run) means plain lines even on a terminal; this test wants the terminal.
+    const ci = process.env.CI;
+    delete process.env.CI;
+    const tty = await run([root, "--check"], true).finally(() => {
+      if (ci !== undefined) process.env.CI = ci;
+    });
+    expect(tty.err).toMatch(/\r\x1b\[2K\[#+-*\] 1\/2 /);
+    const plain = await run([root, "--check"], false);
+    expect(plain.err).not.toContain("\x1b[2K");
+    expect(plain.err).toContain("2 file(s) seen");
+  });
+});
