@@ -51,18 +51,19 @@ export function convert(text: string, options: ConvertOptions = {}): ConvertResu
   }
   const facts = analyse(doc);
   result.facts = facts;
-  result.explanation.push(...explainFacts(facts));
+  // A loop, not push(...xs): a spread of 100,000+ items overflows the stack.
+  for (const e of explainFacts(facts)) result.explanation.push(e);
   const ctx: TransformContext = { doc, facts, config: options.config ?? {} };
   const planned = planConversion(ctx, options);
   if ("leave" in planned) return left(planned.leave);
   result.ecosystem = planned.plan.ecosystem;
   result.detections = planned.detections;
   result.plan = planned.plan;
-  result.explanation.push(...explainPlan(planned, facts));
+  for (const e of explainPlan(planned, facts)) result.explanation.push(e);
   const output = render(ctx, planned);
   const contract = checkContract(doc, output, planned.plan, planned.plan.droppedEnv);
   result.contract = contract;
-  result.explanation.push(...explainContract(contract));
+  for (const e of explainContract(contract)) result.explanation.push(e);
   if (!contract.ok) {
     const bad = contract.items.filter((i) => i.status === "differs" || i.status === "missing");
     return left(

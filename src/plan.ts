@@ -102,7 +102,8 @@ export function planConversion(
   const tp = best.t.plan(ctx);
   if (isLeave(tp)) return tp;
 
-  const lastBuild = Math.max(...builds.map((l) => l.index));
+  // reduce, not Math.max(...xs): a huge spread overflows the stack.
+  const lastBuild = builds.reduce((m, l) => Math.max(m, l.index), -Infinity);
   const builderOnly = new Set(tp.builderOnly ?? []);
   const carried: number[] = [];
   const tailProblems: string[] = [];
