@@ -165,7 +165,7 @@ export function checkContract(
   const shellNeeded =
     [after.entrypoint, after.cmd, after.healthcheck].some(
       (x) =>
-        x && !x.startsWith("[") && !x.startsWith("(") && !/^NONE$/i.test(x) && !/CMD\s*\[/.test(x),
+        x && !execWords(x) && !x.startsWith("(") && !/^NONE$/i.test(x) && !/CMD\s*\[/.test(x),
     ) || after.instructions.some((i) => i.keyword === "RUN");
   if (shellNeeded && runtime && !runtime.shell) {
     items.push({
@@ -213,8 +213,19 @@ export function checkContract(
   };
 }
 
+/** Docker's rule: exec form only when the text is a JSON array of strings, else shell form. */
+function execWords(x: string): string[] | null {
+  if (!x.startsWith("[")) return null;
+  try {
+    const v: unknown = JSON.parse(x);
+    return Array.isArray(v) && v.every((w) => typeof w === "string") ? (v as string[]) : null;
+  } catch {
+    return null;
+  }
+}
+
 function runningProgram(c: ImageContract): string | null {
-  const words = (x: string) => (x.startsWith("[") ? (JSON.parse(x) as string[]) : x.split(/\s+/));
+  const words = (x: string) => execWords(x) ?? x.split(/\s+/);
   const all = c.entrypoint
     ? words(c.entrypoint)
     : c.cmd && !c.cmd.startsWith("(")
