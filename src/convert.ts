@@ -17,6 +17,13 @@ const UNCHANGED: ReadonlySet<string> = new Set([
   "no-ecosystem",
 ]);
 
+/** Every instruction Docker knows (MAINTAINER is deprecated but still accepted). */
+const INSTRUCTIONS: ReadonlySet<string> = new Set(
+  "ADD ARG CMD COPY ENTRYPOINT ENV EXPOSE FROM HEALTHCHECK LABEL MAINTAINER ONBUILD RUN SHELL STOPSIGNAL USER VOLUME WORKDIR".split(
+    " ",
+  ),
+);
+
 export function convert(text: string, options: ConvertOptions = {}): ConvertResult {
   const path = options.path ?? "Dockerfile";
   const doc = parseDocument(text);
@@ -39,6 +46,18 @@ export function convert(text: string, options: ConvertOptions = {}): ConvertResu
     result.explanation.push(explainLeave(reason));
     return result;
   };
+  // Docker rejects a file with an unknown instruction: there is no image to keep the same.
+  const unknown = doc.instructions.find((i) => !INSTRUCTIONS.has(i.keyword));
+  if (unknown) {
+    return left(
+      {
+        code: "parse-error",
+        message: `unknown instruction ${unknown.keyword} on line ${unknown.line}`,
+        line: unknown.line,
+      },
+      "skipped",
+    );
+  }
   if (doc.stageCount === 0) {
     const hasContent = doc.instructions.length > 0;
     return left(
