@@ -109,7 +109,8 @@ export function planConversion(
   const tailProblems: string[] = [];
   let needsShell = tp.needsShell ?? false;
   for (const ins of doc.instructions) {
-    if (ins.index === 0 || builderOnly.has(ins.index)) continue;
+    // Not the FROM, nor global ARGs before it (referencedGlobalArgs re-declares those).
+    if (ins.stage < 0 || ins.keyword === "FROM" || builderOnly.has(ins.index)) continue;
     const role = facts.lines[ins.index]!.role;
     if (ins.index > lastBuild) {
       if (ins.keyword === "RUN") {

@@ -16,7 +16,7 @@ function envPair(k: string, v: string): string {
 export function runtimeHeader(ctx: TransformContext, planned: Planned): string[] {
   const { doc, facts } = ctx;
   const { plan, builderName } = planned;
-  const lower = isLowerCase(doc.instructions[0]!);
+  const lower = isLowerCase(firstFrom(doc.instructions));
   const kw = (k: string) => (lower ? k.toLowerCase() : k);
   const lines: string[] = [`${kw("FROM")} ${plan.image}`];
   const carriedIns = plan.carried.map((i) => doc.instructions[i]!);
@@ -53,6 +53,10 @@ export function runtimeHeader(ctx: TransformContext, planned: Planned): string[]
   return lines;
 }
 
+function firstFrom(instructions: InstructionNode[]): InstructionNode {
+  return instructions.find((i) => i.keyword === "FROM")!;
+}
+
 function isLowerCase(ins: InstructionNode): boolean {
   const written = ins.raw.trimStart().split(/\s/)[0] ?? "";
   return written === written.toLowerCase();
@@ -66,7 +70,8 @@ export function render(ctx: TransformContext, planned: Planned): string {
   const eol = doc.eol;
   // The insertion goes first: an edit list must not overlap and ties keep their order.
   const edits: TextEdit[] = [];
-  const from = doc.instructions[0]!;
+  // The first FROM, not the first instruction: ARG may come before it.
+  const from = firstFrom(doc.instructions);
   if (!planned.existingAlias) {
     const m = /^\s*\S+\s+(?:--\S+\s+)*\S+/.exec(from.raw)!;
     const at = textDoc.positionAt(from.start + m[0].length);

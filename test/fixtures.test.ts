@@ -46,7 +46,7 @@ describe("fixtures", () => {
           (result.plan?.builderOnly ?? []).map((i) => result.facts!.lines[i]!.line),
         );
         // Every input line but the FROM line and moved instructions survives whole, in order.
-        const fromLine = result.facts!.lines[0]!.line;
+        const fromLine = result.facts!.lines.find((l) => l.keyword === "FROM")!.line;
         const kept = c.input
           .replace(/^\uFEFF/, "")
           .split(/(?<=\n)/)
