@@ -102,6 +102,8 @@ export function render(ctx: TransformContext, planned: Planned): string {
       newText: "",
     });
   }
-  const out = TextDocument.applyEdits(textDoc, edits);
+  let out = TextDocument.applyEdits(textDoc, edits);
+  // No final newline in, none out (a moved last line can leave a blank line's EOL at the end).
+  if (!doc.finalNewline) out = out.replace(/(\r?\n)+$/, "");
   return (doc.bom ? BOM : "") + out;
 }
