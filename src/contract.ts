@@ -164,8 +164,7 @@ export function checkContract(
   });
   const shellNeeded =
     [after.entrypoint, after.cmd, after.healthcheck].some(
-      (x) =>
-        x && !execWords(x) && !x.startsWith("(") && !/^NONE$/i.test(x) && !/CMD\s*\[/.test(x),
+      (x) => x && !execWords(x) && !x.startsWith("(") && !/^NONE$/i.test(x) && !/CMD\s*\[/.test(x),
     ) || after.instructions.some((i) => i.keyword === "RUN");
   if (shellNeeded && runtime && !runtime.shell) {
     items.push({
