@@ -80,11 +80,14 @@ export function preserved(input: string, r: ConvertResult): string | null {
 }
 
 /** Every property for one text. */
-export function checkText(text: string): Finding | null {
+/** Every property for one text; `seen.decision` tells the caller what convert() decided. */
+export function checkText(text: string, seen: { decision?: string } = {}): Finding | null {
   let r: ConvertResult;
   try {
     r = convert(text, { path: "Dockerfile" });
+    seen.decision = r.decision;
   } catch (e) {
+    seen.decision = "exception";
     return {
       kind: "exception",
       detail: String((e as Error)?.stack ?? e)
@@ -141,13 +144,14 @@ export function checkText(text: string): Finding | null {
 }
 
 /** Bytes as the CLI sees them: undecodable input must be an InputError, never a crash. */
-export function checkBytes(bytes: Buffer): Finding | null {
+export function checkBytes(bytes: Buffer, seen: { decision?: string } = {}): Finding | null {
   let text: string;
   try {
     text = decode("Dockerfile", bytes);
   } catch (e) {
+    seen.decision = "undecodable";
     if (e instanceof InputError && !e.message.includes("\n")) return null;
     return { kind: "decode", detail: String(e) };
   }
-  return checkText(text);
+  return checkText(text, seen);
 }
