@@ -40,6 +40,7 @@ export function preserved(input: string, r: ConvertResult): string | null {
     if (!outText.includes(ins.raw)) return `moved instruction lost: ${JSON.stringify(ins.raw)}`;
   }
   const inLines = lines(inText);
+  const mixed = /\r\n/.test(inText) && /(^|[^\r])\n/.test(inText);
   const out = lines(outText);
   // Without a final newline, blank lines between the last kept line and a moved last
   // instruction go with it (the file must still end without a newline).
@@ -64,7 +65,10 @@ export function preserved(input: string, r: ConvertResult): string | null {
         );
       }
       // The input's last line has no line ending; the output may continue after it.
-      return o === line || (isLast && (o === line + "\n" || o === line + "\r\n"));
+      if (o === line || (isLast && (o === line + "\n" || o === line + "\r\n"))) return true;
+      // Mixed endings: the stage is inserted before the build line's own ending, which then
+      // follows the inserted block, so that line ends with the dominant ending instead.
+      return mixed && o.replace(/\r?\n$/, "") === line.replace(/\r?\n$/, "");
     };
     // A moved instruction that ended the file takes the line ending before it along, so the
     // file still ends as it did (no final newline): the output's last line may lack its EOL.
