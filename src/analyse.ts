@@ -216,6 +216,38 @@ function optionValue(args: string[], names: string[]): string | undefined {
   return undefined;
 }
 
+const SHELLS = /^(\/bin\/|\/usr\/bin\/)?(sh|bash|ash|dash)$/;
+
+/** The program some command words start, looking through `sh -c "…"`, `sh script` and `exec`. */
+export function programOf(all: string[]): { program: string; args: string[] } | null {
+  let words = all;
+  if (words.length === 0) return null;
+  if (SHELLS.test(words[0]!) && words[1] === "-c" && words[2]) {
+    const inner = parseShell(words[2], 0, "/").commands[0];
+    words = inner ? [inner.name, ...inner.args] : words[2].trim().split(/\s+/);
+  } else if (SHELLS.test(words[0]!) && words[1] && !words[1].startsWith("-")) {
+    words = words.slice(1); // `sh script.sh`: the script is what runs
+  }
+  while (words[0] === "exec" || words[0]?.includes("=")) words = words.slice(1);
+  if (!words[0]) return null;
+  return { program: words[0], args: words.slice(1) };
+}
+
+/** The program a HEALTHCHECK runs (`[--opts] CMD …` in exec or shell form); null for NONE. */
+export function healthcheckCommand(args: string): { program: string; args: string[] } | null {
+  const m = /^(?:--\S+\s+)*CMD(?:-SHELL)?\s+([\s\S]*)$/i.exec(args.trim());
+  if (!m) return null;
+  const body = m[1]!.trim();
+  if (body.startsWith("[")) {
+    try {
+      return programOf(JSON.parse(body) as string[]);
+    } catch {
+      return null;
+    }
+  }
+  return programOf(["sh", "-c", body]);
+}
+
 /** The shell words of a CMD/ENTRYPOINT for matching (exec words, or first shell command's words). */
 export function commandSpec(ins: InstructionNode): CommandSpec {
   if (ins.exec) return { form: "exec", words: ins.exec, raw: ins.args, index: ins.index };
@@ -449,9 +481,26 @@ function classifyRun(
       why: `shell not fully parsed: ${ins.shellErrors[0]}`,
     });
   }
-  const role = ROLE_RANK.find((r) => roles.has(r)) ?? (ins.commands.length ? "other" : "other");
+  // A RUN is runtime setup only when every command in it is: it is then replayed in the runtime
+  // stage, where build files (like /tmp/node_modules) do not exist.
+  if (roles.has("runtime-setup") && !allSetup(ins.commands)) {
+    roles.delete("runtime-setup");
+    roles.add("other");
+  }
+  const role = ROLE_RANK.find((r) => roles.has(r)) ?? "other";
   void workdir;
   return { role, evidence, produces, packages: uses };
+}
+
+const PACKAGE_TOOLS = new Set(["apt-get", "apt", "apk", "yum", "dnf", "microdnf", "rm", "set"]);
+
+function allSetup(cmds: ShellCommand[]): boolean {
+  return cmds.every(
+    (c) =>
+      SETUP_PROGRAMS.has(c.name) ||
+      PACKAGE_TOOLS.has(c.name) ||
+      (!c.name && Object.keys(c.assignments).length > 0),
+  );
 }
 
 function ruleWhy(role: string, ecosystem?: string): string {
@@ -468,6 +517,11 @@ function copyDestination(c: ShellCommand, vars: Record<string, string>): string 
   const t = optionValue(c.args, ["-t", "--target-directory"]);
   if (words.length < 2 && !t) return null;
   const src = expand(words[0]!, vars);
+  // A glob source fills the destination directory with several files: mark it as `dir/*`.
+  if (/[*?]/.test(posix.basename(src))) {
+    const destDir = t ?? words[words.length - 1]!;
+    return resolvePath(c.cwd, expand(destDir, vars)).replace(/\/?$/, "/*");
+  }
   if (t) return resolvePath(c.cwd, posix.join(expand(t, vars), posix.basename(src)));
   const dest = expand(words[words.length - 1]!, vars);
   const destIsDir =

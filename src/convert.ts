@@ -2,7 +2,7 @@
 import { analyse } from "./analyse.js";
 import { checkContract } from "./contract.js";
 import { makePatch } from "./diff.js";
-import { explainContract, explainFacts, explainLeave, explainPlan } from "./explain.js";
+import { explainContract, explainLines, explainLeave, explainPlan } from "./explain.js";
 import { parseDocument } from "./parse/document.js";
 import { planConversion } from "./plan.js";
 import { render } from "./render.js";
@@ -70,17 +70,20 @@ export function convert(text: string, options: ConvertOptions = {}): ConvertResu
   }
   const facts = analyse(doc);
   result.facts = facts;
-  // A loop, not push(...xs): a spread of 100,000+ items overflows the stack.
-  for (const e of explainFacts(facts)) result.explanation.push(e);
   const ctx: TransformContext = { doc, facts, config: options.config ?? {} };
   const planned = planConversion(ctx, options);
-  if ("leave" in planned) return left(planned.leave);
+  if ("leave" in planned) {
+    for (const e of explainLines(doc, facts, null)) result.explanation.push(e);
+    return left(planned.leave);
+  }
+  // Loops, not push(...xs): a spread of 100,000+ items overflows the stack.
+  for (const e of explainLines(doc, facts, planned)) result.explanation.push(e);
   result.ecosystem = planned.plan.ecosystem;
   result.detections = planned.detections;
   result.plan = planned.plan;
   for (const e of explainPlan(planned, facts)) result.explanation.push(e);
   const output = render(ctx, planned);
-  const contract = checkContract(doc, output, planned.plan, planned.plan.droppedEnv);
+  const contract = checkContract(doc, facts, output, planned.plan, planned.builderName);
   result.contract = contract;
   for (const e of explainContract(contract)) result.explanation.push(e);
   if (!contract.ok) {

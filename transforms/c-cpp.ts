@@ -17,8 +17,9 @@ import type { Transform, TransformContext } from "../src/transform.js";
 const SYSTEM_PREFIXES = new Set(["/usr", "/", ""]);
 
 /** Install prefixes seen: configure --prefix, cmake -DCMAKE_INSTALL_PREFIX, make PREFIX=. */
-function installCandidates(ctx: TransformContext): Candidate[] {
+function installCandidates(ctx: TransformContext): { list: Candidate[]; unknown: string[] } {
   const list: Candidate[] = [];
+  const unknown: string[] = [];
   // Where `make install` writes is only known from configure/cmake (default /usr/local) or an
   // explicit PREFIX; a hand-written Makefile may install anywhere, so it yields no candidate.
   let configured: string | undefined;
@@ -58,9 +59,19 @@ function installCandidates(ctx: TransformContext): Candidate[] {
     if (!known) continue;
     const prefix = expand(known, env);
     const root = posix.join("/", expand(destdir, env), prefix).replace(/\/$/, "") || "/";
-    list.push({ path: root + "/", dir: true, line: ins.line, rule: "make-install" });
+    // Whether a program lands in bin/ or sbin/ (or lib/…) is the Makefile's business, so a prefix
+    // is only usable when it can be copied whole: a private one, or /usr/local on a plain OS image
+    // (where nothing else lives). /usr, or /usr/local of a toolchain image, stays unknown.
+    const usable =
+      !SYSTEM_PREFIXES.has(root) && (root !== "/usr/local" || ctx.facts.baseInfo?.kind === "os");
+    if (usable)
+      list.push({ path: root + "/", dir: true, whole: true, line: ins.line, rule: "make-install" });
+    else
+      unknown.push(
+        `line ${ins.line} runs make install into ${root}, where the files it installs cannot be told from the image's own`,
+      );
   }
-  return list;
+  return { list, unknown };
 }
 
 const cCpp: Transform = {
@@ -81,42 +92,21 @@ const cCpp: Transform = {
   },
   plan(ctx) {
     const installs = installCandidates(ctx);
-    const list = [...genericCandidates(ctx), ...installs];
-    const resolved = resolveArtifacts(ctx, list);
-    if ("leave" in resolved) return resolved;
-    const notes: string[] = [];
-    // A private prefix (/opt/app) holds libraries and data too: copy all of it.
-    for (const inst of installs) {
-      if (inst.rule !== "make-install") continue;
-      const prefix = inst.path.replace(/\/$/, "");
-      if (SYSTEM_PREFIXES.has(prefix)) continue;
-      const clean = prefix !== "/usr/local" || ctx.facts.baseInfo?.kind === "os";
-      if (!clean) {
-        notes.push(
-          `make install wrote under ${prefix}, which the ${ctx.facts.baseInfo?.family} image also uses: only the program is copied`,
-        );
-        continue;
-      }
-      const inside = resolved.artifacts.filter((a) => a.from.startsWith(prefix + "/"));
-      if (inside.length === 0) continue;
-      resolved.artifacts.splice(
-        0,
-        resolved.artifacts.length,
-        ...resolved.artifacts.filter((a) => !a.from.startsWith(prefix + "/")),
-      );
-      resolved.artifacts.push({
-        from: prefix,
-        to: prefix,
-        why: `install prefix of line ${inst.line}: programs, libraries and data`,
-        rule: "make-install",
-      });
+    const resolved = resolveArtifacts(ctx, [...genericCandidates(ctx), ...installs.list]);
+    if ("leave" in resolved) {
+      if (installs.unknown.length === 0) return resolved;
+      return {
+        leave: {
+          ...resolved.leave,
+          message: `${resolved.leave.message}: ${installs.unknown.join("; ")}`,
+        },
+      };
     }
     return {
       ...nativeClass(ctx),
       artifacts: resolved.artifacts,
       needsShell: resolved.script,
       evidence: resolved.evidence,
-      notes,
     };
   },
 };

@@ -28,7 +28,7 @@ export async function writeAtomic(
     // No write bit at all means "read-only" even for root, who would pass fs.access.
     if ((original.mode & 0o222) === 0) {
       const mode = original.mode.toString(8).padStart(4, "0");
-      throw new InputError(path, `is read-only (mode ${mode}); not overwritten`, "unwritable");
+      throw new InputError(path, `is read-only; not overwritten (mode ${mode})`, "unwritable");
     }
     // Writable? Check first so a read-only file is reported, not silently replaced by rename.
     await fs.access(target, constants.W_OK).catch((error: unknown) => {

@@ -103,7 +103,7 @@ describe("unreadable and unwritable files: exit 2, one line, nothing written", (
     const before = treeHash(dir);
     const r = await run([p]);
     expect(r.code).toBe(2);
-    expect(errorLines(r.stderr)).toEqual([`error ${p}: is read-only (mode 0444); not overwritten`]);
+    expect(errorLines(r.stderr)).toEqual([`error ${p}: is read-only; not overwritten (mode 0444)`]);
     expect(treeHash(dir)).toBe(before);
   });
 
@@ -154,7 +154,7 @@ describe("unreadable and unwritable files: exit 2, one line, nothing written", (
       expect(errorLines(r.stderr)).toEqual([
         isRoot
           ? `error ${p}: cannot write: permission denied`
-          : `error ${p}: is read-only (mode 0444); not overwritten`,
+          : `error ${p}: is read-only; not overwritten (mode 0444)`,
       ]);
       expect(treeHash(dir)).toBe(before);
     },

@@ -121,6 +121,10 @@ export async function runConvert(
         ? DEFAULT_TIMEOUT_MS
         : 0;
 
+  if (paths.includes("-") && paths.length > 1) {
+    io.stderr.write("msb-migrate: - (stdin) cannot be combined with other paths\n");
+    return 2;
+  }
   if (paths.length === 1 && paths[0] === "-") {
     let r: ConvertResult;
     try {
