@@ -58,6 +58,20 @@ export function convert(text: string, options: ConvertOptions = {}): ConvertResu
       "skipped",
     );
   }
+  // `CMD ["/app"` is not JSON, so Docker runs it through a shell: almost surely a typo.
+  const badExec = doc.instructions.find(
+    (i) => (i.keyword === "CMD" || i.keyword === "ENTRYPOINT") && !i.exec && i.args.startsWith("["),
+  );
+  if (badExec) {
+    return left(
+      {
+        code: "parse-error",
+        message: `${badExec.keyword} on line ${badExec.line} is not a valid JSON array (Docker would run it as a shell command)`,
+        line: badExec.line,
+      },
+      "skipped",
+    );
+  }
   if (doc.stageCount === 0) {
     const hasContent = doc.instructions.length > 0;
     return left(

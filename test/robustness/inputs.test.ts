@@ -100,7 +100,7 @@ describe("valid but empty or odd: the right decision, exit 0, nothing written", 
     [
       "unterminated JSON array (shell form for Docker)",
       GO.replace('["/out/app"]', '["/out/app"'),
-      /^skipped .*contract/,
+      /^skipped .*parse-error: CMD on line 5 is not a valid JSON array/,
     ],
     [
       "unknown instruction",
