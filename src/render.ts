@@ -91,14 +91,23 @@ export function render(ctx: TransformContext, planned: Planned): string {
     range: { start: insertAt, end: insertAt },
     newText: movedText + eol + eol + header.join(eol),
   });
+  // Removal ranges may touch (two moved lines at the end of a file without a final newline):
+  // merge them, and never reach back past the insertion point, or applyEdits throws.
+  const removals: [number, number][] = [];
   for (const ins of moved) {
     const lineStart = text.lastIndexOf("\n", ins.start - 1) + 1;
     const after = text.startsWith("\r\n", ins.end) ? 2 : text.startsWith("\n", ins.end) ? 1 : 0;
     // The file's last line has no line ending: take the line endings (and blank lines) before it
     // instead, so the file still ends without one.
     const start = after === 0 ? text.slice(0, lineStart).replace(/\s+$/, "").length : lineStart;
+    const prev = removals.at(-1);
+    const from = Math.max(start, last.end);
+    if (prev && from <= prev[1]) prev[1] = Math.max(prev[1], ins.end + after);
+    else removals.push([from, ins.end + after]);
+  }
+  for (const [start, end] of removals) {
     edits.push({
-      range: { start: textDoc.positionAt(start), end: textDoc.positionAt(ins.end + after) },
+      range: { start: textDoc.positionAt(start), end: textDoc.positionAt(end) },
       newText: "",
     });
   }
