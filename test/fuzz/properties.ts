@@ -33,10 +33,12 @@ export function preserved(input: string, r: ConvertResult): string | null {
   const doc = parseDocument(input);
   // The first FROM (ARG may come before it).
   const from = doc.instructions.find((i) => i.keyword === "FROM")!;
+  // Line numbers as Docker counts them (only \n ends a line; the editor also counts a lone \r).
+  const lineAt = (offset: number) => (inText.slice(0, offset).match(/\n/g) ?? []).length + 1;
   const movedLines = new Set<number>();
   for (const i of r.plan?.builderOnly ?? []) {
     const ins = doc.instructions[i]!;
-    for (let l = ins.line; l <= ins.endLine; l++) movedLines.add(l);
+    for (let l = lineAt(ins.start); l <= lineAt(ins.end); l++) movedLines.add(l);
     if (!outText.includes(ins.raw)) return `moved instruction lost: ${JSON.stringify(ins.raw)}`;
   }
   const inLines = lines(inText);
@@ -54,7 +56,7 @@ export function preserved(input: string, r: ConvertResult): string | null {
     if (movedLines.has(n + 1) || (endsMoved && n > lastKept)) continue;
     const isLast = n === inLines.length - 1 && !line.endsWith("\n");
     const matches = (o: string) => {
-      if (n + 1 === from.line) {
+      if (n + 1 === lineAt(from.start)) {
         // The FROM line: the original with " AS <name>" inserted once, nothing else changed.
         const name = r.stages[0]!;
         const re = new RegExp(` (AS|as) ${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`);
