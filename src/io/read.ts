@@ -139,5 +139,5 @@ export function describeFsError(error: unknown): string {
 /** Messages go on one status line: fold line breaks and other control characters. */
 export function oneLine(s: string): string {
   // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
+  return s.replace(/\s*[\u0000-\u001f\u007f]+\s*/g, " ").trim();
 }
