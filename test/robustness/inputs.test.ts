@@ -215,11 +215,17 @@ describe("size and time bounds: a skip with its reason, never a crash", () => {
     expect(out.split("\n").filter((l) => l === "LABEL a=b")).toHaveLength(20_000);
   }, 60_000);
 
-  it("stdin: too large is a skip on stderr; undecodable is exit 2", async () => {
+  it("stdin: too large is a skip (input passed through); undecodable is exit 2", async () => {
     const bad = await run(["-"], Buffer.from([0xff, 0xfe, 0x41, 0x00]));
     expect(bad.code).toBe(2);
     expect(bad.stderr).toBe(
       "msb-migrate: <stdin>: is UTF-16 encoded; Docker reads Dockerfiles as UTF-8\n",
+    );
+    const big = await run(["--max-size", "50", "-"], GO);
+    expect(big.code).toBe(0);
+    expect(big.stdout).toBe(GO); // passed through unchanged
+    expect(big.stderr).toBe(
+      `msb-migrate: <stdin>: is ${GO.length} bytes, over the --max-size limit of 50\n`,
     );
     const ok = await run(["-"], GO);
     expect(ok.code).toBe(0);

@@ -127,13 +127,23 @@ export async function runConvert(
   }
   if (paths.length === 1 && paths[0] === "-") {
     let r: ConvertResult;
+    let bytes: Buffer = Buffer.alloc(0);
     try {
-      const text = decode("<stdin>", await readStdin(io.stdin));
+      bytes = await readStdin(io.stdin);
+      const max = opts.maxSize ?? DEFAULT_MAX_SIZE;
+      if (bytes.length > max) {
+        const why = `is ${bytes.length} bytes, over the --max-size limit of ${max}`;
+        throw new InputError("<stdin>", why, "too-large");
+      }
+      const text = decode("<stdin>", bytes);
       r = await convertBounded("<stdin>", text, { ...base, path: "Dockerfile" }, timeoutFor(text));
     } catch (error) {
       const e = errorReport("<stdin>", error);
       io.stderr.write(`msb-migrate: <stdin>: ${e.reasons[0]!.message}\n`);
-      return e.decision === "skipped" ? 0 : 2;
+      if (e.decision !== "skipped") return 2;
+      // A skip passes the input through, so `msb-migrate - < a > b` never leaves b empty.
+      if (write) io.stdout.write(bytes);
+      return 0;
     }
     if (opts.json) io.stdout.write(JSON.stringify({ files: [toReport("-", r)] }, null, 2) + "\n");
     else if (opts.dryRun) io.stdout.write(r.patch);
