@@ -1,7 +1,8 @@
 // convert() with a deadline. convert() is synchronous, so the only way to stop a runaway
 // conversion is to run it elsewhere: a worker thread that is terminated when time is up.
 import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
+import { existsSync } from "node:fs";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { convert } from "../convert.js";
 import type { ConvertOptions, ConvertResult } from "../types.js";
@@ -29,7 +30,14 @@ let nextId = 1;
 function startWorker(): NonNullable<typeof shared> {
   const here = import.meta.url;
   const ts = here.endsWith(".ts");
-  const entry = new URL(ts ? "./convert-worker.ts" : "./convert-worker.js", here).href;
+  // Sources (tsx), the tsc output (dist/src/io/) or the bundle (dist/msb-migrate.mjs, whose
+  // tsc output sits beside it in dist/src/io/).
+  const entry = ts
+    ? new URL("./convert-worker.ts", here).href
+    : [new URL("./convert-worker.js", here), new URL("./src/io/convert-worker.js", here)].find(
+        (u) => existsSync(fileURLToPath(u)),
+      )?.href;
+  if (!entry) throw new Error("conversion worker not found beside " + here);
   // The ESM build of tsx's API (its CommonJS build cannot register from a worker).
   const tsx = ts
     ? pathToFileURL(
@@ -79,7 +87,11 @@ export async function convertBounded(
   timeoutMs: number,
 ): Promise<ConvertResult> {
   if (!(timeoutMs > 0)) return convert(text, options);
-  shared ??= startWorker();
+  try {
+    shared ??= startWorker();
+  } catch {
+    return convert(text, options); // no worker in this install: convert here, unbounded
+  }
   const state = shared;
   const id = nextId++;
   let timer: NodeJS.Timeout | undefined;
