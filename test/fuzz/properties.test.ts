@@ -18,7 +18,7 @@ describe("properties on generated Dockerfiles", () => {
   it("any generated file: no exception, and every property holds", () => {
     fc.assert(
       fc.property(dockerfile, (t) => noFinding(checkText(t))),
-      { seed: SEED, numRuns: 300 },
+      { seed: SEED, numRuns: 150 },
     );
   });
 
@@ -26,13 +26,14 @@ describe("properties on generated Dockerfiles", () => {
     let converted = 0;
     fc.assert(
       fc.property(likelyConvertible, (t) => {
-        noFinding(checkText(t));
-        if (convert(t).decision === "converted") converted++;
+        const seen: { decision?: string } = {};
+        noFinding(checkText(t, seen));
+        if (seen.decision === "converted") converted++;
       }),
-      { seed: SEED, numRuns: 200 },
+      { seed: SEED, numRuns: 120 },
     );
     // Not vacuous: the converted-path properties (contract, idempotence, preservation) ran.
-    expect(converted).toBeGreaterThan(100);
+    expect(converted).toBeGreaterThan(60);
   });
 });
 
@@ -49,7 +50,7 @@ describe("properties on mutated corpus files", () => {
       fc.property(fc.nat(files.length - 1), mutations, (i, ms) =>
         noFinding(checkBytes(applyMutations(files[i]!.bytes, ms))),
       ),
-      { seed: SEED, numRuns: 300 },
+      { seed: SEED, numRuns: 150 },
     );
   });
 });
