@@ -28,6 +28,8 @@ export interface ReadFile {
   mode: number;
   uid: number;
   gid: number;
+  /** Hard links to the file: a rename would split them. */
+  nlink?: number;
 }
 
 export function sha256(data: Buffer | string): string {
@@ -98,6 +100,7 @@ export async function readDockerfile(path: string, maxSize = DEFAULT_MAX_SIZE): 
       mode: stat.mode & 0o7777,
       uid: stat.uid,
       gid: stat.gid,
+      nlink: stat.nlink,
     };
   } catch (error) {
     if (error instanceof InputError) throw error;

@@ -30,6 +30,11 @@ export async function writeAtomic(
       const mode = original.mode.toString(8).padStart(4, "0");
       throw new InputError(path, `is read-only; not overwritten (mode ${mode})`, "unwritable");
     }
+    // Renaming over one name of a hard-linked file would leave the other names on the old text.
+    if ((original.nlink ?? 1) > 1) {
+      const why = `has ${original.nlink} hard links; replacing it would split them; not overwritten`;
+      throw new InputError(path, why, "unwritable");
+    }
     // Writable? Check first so a read-only file is reported, not silently replaced by rename.
     await fs.access(target, constants.W_OK).catch((error: unknown) => {
       throw new InputError(path, `cannot write: ${describeFsError(error)}`, "unwritable");

@@ -5,6 +5,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import {
   chmodSync,
   chownSync,
+  linkSync,
   lstatSync,
   mkdirSync,
   readdirSync,
@@ -95,6 +96,20 @@ describe("what a write keeps", () => {
       expect([statSync(p).uid, statSync(p).gid]).toEqual([1234, 5678]);
     },
   );
+});
+
+describe("hard links", () => {
+  it("a hard-linked file is not replaced (a rename would leave the other name behind)", async () => {
+    const { dir, p } = goFile();
+    linkSync(p, join(dir, "Dockerfile.other"));
+    const before = treeHash(dir);
+    const r = await run([p]);
+    expect(r.code).toBe(2);
+    expect(errorLines(r.stderr)).toEqual([
+      `error ${p}: has 2 hard links; replacing it would split them; not overwritten`,
+    ]);
+    expect(treeHash(dir)).toBe(before);
+  });
 });
 
 describe("unreadable and unwritable files: exit 2, one line, nothing written", () => {
