@@ -97,6 +97,22 @@ export function convert(text: string, options: ConvertOptions = {}): ConvertResu
   result.plan = planned.plan;
   for (const e of explainPlan(planned, facts)) result.explanation.push(e);
   const output = render(ctx, planned);
+  // The rewrite must parse back into one more stage. A line continuation at the end of the last
+  // build step would make Docker join the new FROM into that RUN.
+  if (parseDocument(output).stageCount !== doc.stageCount + 1) {
+    const last = doc.instructions[planned.lastBuild]!;
+    const dangling = last.raw.trimEnd().endsWith(doc.escape);
+    return left(
+      {
+        code: "parse-error",
+        message: dangling
+          ? `line ${last.line} continues past the end of the file: a new stage cannot follow it`
+          : "the rewrite does not parse back into builder and runtime stages",
+        line: last.line,
+      },
+      "skipped",
+    );
+  }
   const contract = checkContract(doc, facts, output, planned.plan, planned.builderName);
   result.contract = contract;
   for (const e of explainContract(contract)) result.explanation.push(e);

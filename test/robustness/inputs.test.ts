@@ -112,6 +112,11 @@ describe("valid but empty or odd: the right decision, exit 0, nothing written", 
       '# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2019\nWORKDIR C:\\app\nCOPY . C:\\app\nRUN C:\\tools\\build.exe /out:C:\\app\\app.exe\nCMD ["C:\\\\app\\\\app.exe"]\n',
       /^(unchanged|skipped) /,
     ],
+    [
+      "a line continuation at the end of the last build step (the new FROM would join it)",
+      "FROM golang:1.19\nWORKDIR /src\nCOPY . .\nRUN CGO_ENABLED=0 go build -o /out/app . \\\n",
+      /^skipped .*parse-error: line 4 continues past the end of the file/,
+    ],
   ];
   for (const [name, text, status] of cases) {
     it(name, async () => {
