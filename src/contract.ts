@@ -196,8 +196,7 @@ export function checkContract(
   });
   const shellNeeded =
     [after.entrypoint, after.cmd, after.healthcheck].some(
-      (x) =>
-        x && !x.startsWith("[") && !x.startsWith("(") && !/^NONE$/i.test(x) && !/CMD\s*\[/.test(x),
+      (x) => x && !execWords(x) && !x.startsWith("(") && !/^NONE$/i.test(x) && !/CMD\s*\[/.test(x),
     ) ||
     after.instructions.some((i) => i.keyword === "RUN") ||
     /\.sh$/.test(runningProgram(after) ?? "");
@@ -273,6 +272,17 @@ export function checkContract(
 
 function healthcheckProgram(c: ImageContract): string | null {
   return healthcheckCommand(c.healthcheck)?.program ?? null;
+}
+
+/** Docker's rule: exec form only when the text is a JSON array of strings, else shell form. */
+function execWords(x: string): string[] | null {
+  if (!x.startsWith("[")) return null;
+  try {
+    const v: unknown = JSON.parse(x);
+    return Array.isArray(v) && v.every((w) => typeof w === "string") ? (v as string[]) : null;
+  } catch {
+    return null;
+  }
 }
 
 function runningProgram(c: ImageContract): string | null {

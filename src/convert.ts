@@ -17,6 +17,13 @@ const UNCHANGED: ReadonlySet<string> = new Set([
   "no-ecosystem",
 ]);
 
+/** Every instruction Docker knows (MAINTAINER is deprecated but still accepted). */
+const INSTRUCTIONS: ReadonlySet<string> = new Set(
+  "ADD ARG CMD COPY ENTRYPOINT ENV EXPOSE FROM HEALTHCHECK LABEL MAINTAINER ONBUILD RUN SHELL STOPSIGNAL USER VOLUME WORKDIR".split(
+    " ",
+  ),
+);
+
 export function convert(text: string, options: ConvertOptions = {}): ConvertResult {
   const path = options.path ?? "Dockerfile";
   const doc = parseDocument(text);
@@ -39,6 +46,32 @@ export function convert(text: string, options: ConvertOptions = {}): ConvertResu
     result.explanation.push(explainLeave(reason));
     return result;
   };
+  // Docker rejects a file with an unknown instruction: there is no image to keep the same.
+  const unknown = doc.instructions.find((i) => !INSTRUCTIONS.has(i.keyword));
+  if (unknown) {
+    return left(
+      {
+        code: "parse-error",
+        message: `unknown instruction ${unknown.keyword} on line ${unknown.line}`,
+        line: unknown.line,
+      },
+      "skipped",
+    );
+  }
+  // `CMD ["/app"` is not JSON, so Docker runs it through a shell: almost surely a typo.
+  const badExec = doc.instructions.find(
+    (i) => (i.keyword === "CMD" || i.keyword === "ENTRYPOINT") && !i.exec && i.args.startsWith("["),
+  );
+  if (badExec) {
+    return left(
+      {
+        code: "parse-error",
+        message: `${badExec.keyword} on line ${badExec.line} is not a valid JSON array (Docker would run it as a shell command)`,
+        line: badExec.line,
+      },
+      "skipped",
+    );
+  }
   if (doc.stageCount === 0) {
     const hasContent = doc.instructions.length > 0;
     return left(
@@ -54,18 +87,35 @@ export function convert(text: string, options: ConvertOptions = {}): ConvertResu
   const ctx: TransformContext = { doc, facts, config: options.config ?? {} };
   const planned = planConversion(ctx, options);
   if ("leave" in planned) {
-    result.explanation.push(...explainLines(doc, facts, null));
+    for (const e of explainLines(doc, facts, null)) result.explanation.push(e);
     return left(planned.leave);
   }
-  result.explanation.push(...explainLines(doc, facts, planned));
+  // Loops, not push(...xs): a spread of 100,000+ items overflows the stack.
+  for (const e of explainLines(doc, facts, planned)) result.explanation.push(e);
   result.ecosystem = planned.plan.ecosystem;
   result.detections = planned.detections;
   result.plan = planned.plan;
-  result.explanation.push(...explainPlan(planned, facts));
+  for (const e of explainPlan(planned, facts)) result.explanation.push(e);
   const output = render(ctx, planned);
+  // The rewrite must parse back into one more stage. A line continuation at the end of the last
+  // build step would make Docker join the new FROM into that RUN.
+  if (parseDocument(output).stageCount !== doc.stageCount + 1) {
+    const last = doc.instructions[planned.lastBuild]!;
+    const dangling = last.raw.trimEnd().endsWith(doc.escape);
+    return left(
+      {
+        code: "parse-error",
+        message: dangling
+          ? `line ${last.line} continues past the end of the file: a new stage cannot follow it`
+          : "the rewrite does not parse back into builder and runtime stages",
+        line: last.line,
+      },
+      "skipped",
+    );
+  }
   const contract = checkContract(doc, facts, output, planned.plan, planned.builderName);
   result.contract = contract;
-  result.explanation.push(...explainContract(contract));
+  for (const e of explainContract(contract)) result.explanation.push(e);
   if (!contract.ok) {
     const bad = contract.items.filter((i) => i.status === "differs" || i.status === "missing");
     return left(

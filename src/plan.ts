@@ -108,13 +108,15 @@ export function planConversion(
   const tp = best.t.plan(ctx);
   if (isLeave(tp)) return tp;
 
-  const lastBuild = Math.max(...builds.map((l) => l.index));
+  // reduce, not Math.max(...xs): a huge spread overflows the stack.
+  const lastBuild = builds.reduce((m, l) => Math.max(m, l.index), -Infinity);
   const builderOnly = new Set(tp.builderOnly ?? []);
   const carried: number[] = [];
   const tailProblems: string[] = [];
   let needsShell = tp.needsShell ?? false;
   for (const ins of doc.instructions) {
-    if (ins.index === 0 || builderOnly.has(ins.index)) continue;
+    // Not the FROM, nor global ARGs before it (referencedGlobalArgs re-declares those).
+    if (ins.stage < 0 || ins.keyword === "FROM" || builderOnly.has(ins.index)) continue;
     const role = facts.lines[ins.index]!.role;
     if (ins.index > lastBuild) {
       if (ins.keyword === "RUN") {

@@ -16,7 +16,7 @@ function envPair(k: string, v: string): string {
 export function runtimeHeader(ctx: TransformContext, planned: Planned): string[] {
   const { doc, facts } = ctx;
   const { plan, builderName } = planned;
-  const lower = isLowerCase(doc.instructions[0]!);
+  const lower = isLowerCase(firstFrom(doc.instructions));
   const kw = (k: string) => (lower ? k.toLowerCase() : k);
   const lines: string[] = [`${kw("FROM")} ${plan.image}`];
   const carriedIns = plan.carried.map((i) => doc.instructions[i]!);
@@ -53,6 +53,10 @@ export function runtimeHeader(ctx: TransformContext, planned: Planned): string[]
   return lines;
 }
 
+function firstFrom(instructions: InstructionNode[]): InstructionNode {
+  return instructions.find((i) => i.keyword === "FROM")!;
+}
+
 function isLowerCase(ins: InstructionNode): boolean {
   const written = ins.raw.trimStart().split(/\s/)[0] ?? "";
   return written === written.toLowerCase();
@@ -66,7 +70,8 @@ export function render(ctx: TransformContext, planned: Planned): string {
   const eol = doc.eol;
   // The insertion goes first: an edit list must not overlap and ties keep their order.
   const edits: TextEdit[] = [];
-  const from = doc.instructions[0]!;
+  // The first FROM, not the first instruction: ARG may come before it.
+  const from = firstFrom(doc.instructions);
   if (!planned.existingAlias) {
     const m = /^\s*\S+\s+(?:--\S+\s+)*\S+/.exec(from.raw)!;
     const at = textDoc.positionAt(from.start + m[0].length);
@@ -86,17 +91,28 @@ export function render(ctx: TransformContext, planned: Planned): string {
     range: { start: insertAt, end: insertAt },
     newText: movedText + eol + eol + header.join(eol),
   });
+  // Removal ranges may touch (two moved lines at the end of a file without a final newline):
+  // merge them, and never reach back past the insertion point, or applyEdits throws.
+  const removals: [number, number][] = [];
   for (const ins of moved) {
     const lineStart = text.lastIndexOf("\n", ins.start - 1) + 1;
     const after = text.startsWith("\r\n", ins.end) ? 2 : text.startsWith("\n", ins.end) ? 1 : 0;
     // The file's last line has no line ending: take the line endings (and blank lines) before it
     // instead, so the file still ends without one.
     const start = after === 0 ? text.slice(0, lineStart).replace(/\s+$/, "").length : lineStart;
+    const prev = removals.at(-1);
+    const from = Math.max(start, last.end);
+    if (prev && from <= prev[1]) prev[1] = Math.max(prev[1], ins.end + after);
+    else removals.push([from, ins.end + after]);
+  }
+  for (const [start, end] of removals) {
     edits.push({
-      range: { start: textDoc.positionAt(start), end: textDoc.positionAt(ins.end + after) },
+      range: { start: textDoc.positionAt(start), end: textDoc.positionAt(end) },
       newText: "",
     });
   }
-  const out = TextDocument.applyEdits(textDoc, edits);
+  let out = TextDocument.applyEdits(textDoc, edits);
+  // No final newline in, none out (a moved last line can leave a blank line's EOL at the end).
+  if (!doc.finalNewline) out = out.replace(/(\r?\n)+$/, "");
   return (doc.bom ? BOM : "") + out;
 }

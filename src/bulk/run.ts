@@ -3,7 +3,8 @@
 import os from "node:os";
 import pLimit from "p-limit";
 import { convert as realConvert } from "../index.js";
-import { DEFAULT_MAX_SIZE, InputError, readDockerfile } from "../io/read.js";
+import { convertBounded } from "../io/bounded.js";
+import { DEFAULT_MAX_SIZE, InputError, readDockerfile, SKIP_CODES } from "../io/read.js";
 import { writeAtomic } from "../io/write.js";
 import type { ConvertOptions, ConvertResult, DecisionKind, Reason } from "../types.js";
 import { walkDockerfiles, type WalkOptions } from "./walk.js";
@@ -53,6 +54,8 @@ export interface BulkOptions extends WalkOptions {
   /** Files larger than this are errors, not conversions (default: the CLI's limit). */
   maxSize?: number;
   convertOptions?: ConvertOptions;
+  /** Milliseconds a file may take (0: in-process, unbounded); a worker enforces the bound. */
+  timeoutFor?: (text: string) => number;
   /** Injected for tests; defaults to the library's convert. */
   convert?: (text: string, options: ConvertOptions) => ConvertResult;
 }
@@ -70,7 +73,12 @@ export async function convertFile(
   try {
     // The CLI's reader: size limit, UTF-8 only (BOM kept), hash to refuse overwriting a changed file.
     const read = await readDockerfile(file, options.maxSize ?? DEFAULT_MAX_SIZE);
-    const result = conv(read.text, { ...options.convertOptions, path: file });
+    const ms = options.convert ? 0 : (options.timeoutFor?.(read.text) ?? 0);
+    const convertOptions = { ...options.convertOptions, path: file };
+    const result =
+      ms > 0
+        ? await convertBounded(file, read.text, convertOptions, ms)
+        : conv(read.text, convertOptions);
     let written = false;
     if (options.write && result.decision === "converted" && result.output !== read.text) {
       await writeAtomic(read, result.output);
@@ -98,7 +106,8 @@ function errorOutcome(file: string, e: unknown): FileOutcome {
   const code = e instanceof InputError ? e.code : "internal";
   return {
     path: file,
-    decision: "error",
+    // Too large or too slow: left alone on purpose, a skip with its reason.
+    decision: SKIP_CODES.has(code) ? "skipped" : "error",
     reasons: [{ code, message }],
     ecosystem: null,
     written: false,

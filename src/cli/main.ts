@@ -25,6 +25,12 @@ function positiveInt(value: string): number {
   return n;
 }
 
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number >= 0");
+  return n;
+}
+
 export function buildProgram(io: Streams, setExit: (code: number) => void): Command {
   const program = new Command("msb-migrate");
   program
@@ -41,6 +47,12 @@ export function buildProgram(io: Streams, setExit: (code: number) => void): Comm
     .option("--config <file>", "mappings and policy (YAML or JSON)")
     .addOption(
       new Option("--max-size <bytes>", "skip files larger than this").argParser(positiveInt),
+    )
+    .addOption(
+      new Option(
+        "--timeout-ms <ms>",
+        "per-file time bound, else skipped (0: none; default 20000 for files over 64 KiB)",
+      ).argParser(nonNegativeInt),
     )
     .option("--exclude <glob...>", "skip files matching these globs when searching directories")
     .addOption(

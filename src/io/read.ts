@@ -1,8 +1,12 @@
 // Reading Dockerfiles safely: every way a file can be unusable becomes one clear sentence.
 import { createHash } from "node:crypto";
-import { promises as fs } from "node:fs";
+import { constants, promises as fs } from "node:fs";
 
-export const DEFAULT_MAX_SIZE = 64 * 1024 * 1024;
+/** Real Dockerfiles are a few KB; 1 MiB is generous and keeps the worst case to seconds. */
+export const DEFAULT_MAX_SIZE = 1024 * 1024;
+
+/** Error codes that mean "left alone on purpose" (a skip with its reason), not a failure. */
+export const SKIP_CODES: ReadonlySet<string> = new Set(["too-large", "timeout"]);
 
 export class InputError extends Error {
   constructor(
@@ -16,10 +20,16 @@ export class InputError extends Error {
 
 export interface ReadFile {
   path: string;
+  /** The file the path resolves to (symlinks followed): writes go there, links stay links. */
+  realPath: string;
   text: string;
   /** sha256 of the bytes read, to refuse overwriting a file changed since. */
   hash: string;
   mode: number;
+  uid: number;
+  gid: number;
+  /** Hard links to the file: a rename would split them. */
+  nlink?: number;
 }
 
 export function sha256(data: Buffer | string): string {
@@ -41,28 +51,67 @@ export function decode(path: string, bytes: Buffer): string {
 }
 
 export async function readDockerfile(path: string, maxSize = DEFAULT_MAX_SIZE): Promise<ReadFile> {
-  let stat;
+  let handle: fs.FileHandle;
   try {
-    stat = await fs.stat(path);
+    // O_NONBLOCK: opening a FIFO or device must not hang; it has no effect on regular files.
+    handle = await fs.open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
-    throw new InputError(path, describeFsError(error), "missing");
-  }
-  if (stat.isDirectory()) throw new InputError(path, "is a directory", "input");
-  if (!stat.isFile()) throw new InputError(path, "is not a regular file", "input");
-  if (stat.size > maxSize) {
+    const code = (error as NodeJS.ErrnoException).code;
     throw new InputError(
       path,
-      `is ${stat.size} bytes, over the --max-size limit of ${maxSize}`,
-      "too-large",
+      describeFsError(error),
+      code === "ENOENT" || code === "ENOTDIR" ? "missing" : "unreadable",
     );
   }
-  let bytes: Buffer;
   try {
-    bytes = await fs.readFile(path);
+    // fstat on the open handle: the checks apply to the very file we read, not a swapped one.
+    const stat = await handle.stat();
+    if (stat.isDirectory()) throw new InputError(path, "is a directory", "input");
+    if (!stat.isFile()) throw new InputError(path, "is not a regular file", "input");
+    if (stat.size > maxSize) throw tooLarge(path, stat.size, maxSize);
+    // Read at most maxSize + 1 bytes, so a file growing after fstat still cannot exceed the limit.
+    const buf = Buffer.alloc(Math.min(stat.size, maxSize) + 1);
+    let got = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buf, got, buf.length - got, got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+      if (got === buf.length) break;
+    }
+    if (got > maxSize) {
+      throw new InputError(
+        path,
+        `grew past the --max-size limit of ${maxSize} while read`,
+        "too-large",
+      );
+    }
+    const bytes = buf.subarray(0, got);
+    let realPath = path;
+    try {
+      realPath = await fs.realpath(path);
+    } catch {
+      // keep the path as given; the write step reports any problem with it
+    }
+    return {
+      path,
+      realPath,
+      text: decode(path, bytes),
+      hash: sha256(bytes),
+      mode: stat.mode & 0o7777,
+      uid: stat.uid,
+      gid: stat.gid,
+      nlink: stat.nlink,
+    };
   } catch (error) {
-    throw new InputError(path, describeFsError(error), "unreadable");
+    if (error instanceof InputError) throw error;
+    throw new InputError(path, `cannot read: ${describeFsError(error)}`, "unreadable");
+  } finally {
+    await handle.close().catch(() => undefined);
   }
-  return { path, text: decode(path, bytes), hash: sha256(bytes), mode: stat.mode & 0o7777 };
+}
+
+function tooLarge(path: string, size: number, max: number): InputError {
+  return new InputError(path, `is ${size} bytes, over the --max-size limit of ${max}`, "too-large");
 }
 
 export function describeFsError(error: unknown): string {
@@ -70,6 +119,8 @@ export function describeFsError(error: unknown): string {
   switch (code) {
     case "ENOENT":
       return "no such file or directory";
+    case "ENOTDIR":
+      return "a parent of the path is not a directory";
     case "EACCES":
     case "EPERM":
       return "permission denied";
@@ -79,7 +130,17 @@ export function describeFsError(error: unknown): string {
       return "is a directory";
     case "EROFS":
       return "read-only file system";
+    case "ENOSPC":
+      return "no space left on device";
+    case "ENAMETOOLONG":
+      return "file name too long";
     default:
-      return (error as Error).message ?? String(error);
+      return oneLine((error as Error)?.message ?? String(error));
   }
+}
+
+/** Messages go on one status line: fold line breaks and other control characters. */
+export function oneLine(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/\s*[\u0000-\u001f\u007f]+\s*/g, " ").trim();
 }

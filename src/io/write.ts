@@ -1,35 +1,69 @@
-// Atomic writes: temp file beside the target, fsync, rename; mode kept; never over a changed file.
+// Atomic writes: temp file beside the target, fsync, rename; mode and owner kept; never over a
+// changed or read-only file. On any failure the temp file is removed and the target is untouched.
 import { randomBytes } from "node:crypto";
-import { promises as fs } from "node:fs";
+import { constants, promises as fs } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { describeFsError, InputError, sha256, type ReadFile } from "./read.js";
 
-export async function writeAtomic(original: ReadFile, text: string): Promise<void> {
+export interface WriteHooks {
+  /** Runs after the temp file is complete, just before the changed-on-disk check (tests). */
+  beforeCommit?: (tmpPath: string) => Promise<void> | void;
+}
+
+export async function writeAtomic(
+  original: ReadFile,
+  text: string,
+  hooks: WriteHooks = {},
+): Promise<void> {
   const { path } = original;
-  const tmp = join(dirname(path), `.msb-tmp-${basename(path)}-${randomBytes(4).toString("hex")}`);
+  // Write to the resolved file: renaming over a symlink would replace the link by a copy.
+  const target = original.realPath ?? path;
+  const tmp = join(
+    dirname(target),
+    `.msb-tmp-${basename(target)}-${randomBytes(4).toString("hex")}`,
+  );
   let handle: fs.FileHandle | undefined;
+  let created = false;
   try {
+    // No write bit at all means "read-only" even for root, who would pass fs.access.
+    if ((original.mode & 0o222) === 0) {
+      const mode = original.mode.toString(8).padStart(4, "0");
+      throw new InputError(path, `is read-only; not overwritten (mode ${mode})`, "unwritable");
+    }
+    // Renaming over one name of a hard-linked file would leave the other names on the old text.
+    if ((original.nlink ?? 1) > 1) {
+      const why = `has ${original.nlink} hard links; replacing it would split them; not overwritten`;
+      throw new InputError(path, why, "unwritable");
+    }
     // Writable? Check first so a read-only file is reported, not silently replaced by rename.
-    // Root passes access(2) checks, so a file without write bits counts as read-only too.
-    if ((original.mode & 0o222) === 0)
-      throw new InputError(path, "is read-only; not overwritten", "unwritable");
-    await fs.access(path, fs.constants.W_OK).catch((error: unknown) => {
+    await fs.access(target, constants.W_OK).catch((error: unknown) => {
       throw new InputError(path, `cannot write: ${describeFsError(error)}`, "unwritable");
     });
     handle = await fs.open(tmp, "wx", original.mode);
+    created = true;
     await handle.writeFile(text, "utf8");
+    // Same mode (umask may have narrowed it) and, when we may, the same owner as the original.
+    await handle.chmod(original.mode);
+    if (original.uid !== undefined && original.gid !== undefined) {
+      await handle.chown(original.uid, original.gid).catch(() => undefined);
+    }
     await handle.sync();
     await handle.close();
     handle = undefined;
-    await fs.chmod(tmp, original.mode);
-    const now = await fs.readFile(path).catch(() => null);
+    await hooks.beforeCommit?.(tmp);
+    const now = await fs.readFile(target).catch(() => null);
     if (!now || sha256(now) !== original.hash) {
       throw new InputError(path, "changed on disk since it was read; not overwritten", "changed");
     }
-    await fs.rename(tmp, path);
+    await fs.rename(tmp, target);
+    created = false;
+    // Make the rename itself durable; not every file system allows fsync on a directory.
+    const dir = await fs.open(dirname(target), "r").catch(() => undefined);
+    await dir?.sync().catch(() => undefined);
+    await dir?.close().catch(() => undefined);
   } catch (error) {
     await handle?.close().catch(() => undefined);
-    await fs.rm(tmp, { force: true }).catch(() => undefined);
+    if (created) await fs.rm(tmp, { force: true }).catch(() => undefined);
     if (error instanceof InputError) throw error;
     throw new InputError(path, `cannot write: ${describeFsError(error)}`, "unwritable");
   }

@@ -109,7 +109,10 @@ function shellOf(node: InstructionNode, joined: string, argsStart: number, workd
     const contentStart = heredoc[0].length;
     const endRe = new RegExp(`\\n[\\t ]*${name}\\s*$`);
     const m = endRe.exec(body);
-    const content = body.slice(contentStart, m ? m.index + 1 : body.length);
+    // CRLF files: the CR is not part of the last word. A space keeps every offset in place.
+    const content = body
+      .slice(contentStart, m ? m.index + 1 : body.length)
+      .replace(/\r(?=\n)/g, " ");
     const parsed = parseShell(content, bodyStart + contentStart, workdir);
     node.commands = parsed.commands;
     node.shellErrors = m ? parsed.errors : [...parsed.errors, `heredoc ${name} is not terminated`];

@@ -1,8 +1,8 @@
 // The main job: convert files (in place, --dry-run, --check, --json, or stdin → stdout).
-import { convert } from "../../convert.js";
 import { loadConfig } from "../../config.js";
 import { formatExplanation } from "../../explain.js";
-import { decode, InputError } from "../../io/read.js";
+import { convertBounded, DEFAULT_TIMEOUT_MS } from "../../io/bounded.js";
+import { DEFAULT_MAX_SIZE, decode, InputError, oneLine, SKIP_CODES } from "../../io/read.js";
 import {
   createProgress,
   renderSummaryText,
@@ -25,6 +25,7 @@ export interface ConvertCliOptions {
   jobs?: number;
   report?: string;
   gitignore?: boolean;
+  timeoutMs?: number;
 }
 
 export interface FileReport {
@@ -60,12 +61,17 @@ export function toReport(path: string, r: ConvertResult): FileReport {
 }
 
 export function errorReport(path: string, error: unknown): FileReport {
-  const message =
-    error instanceof InputError ? error.message.slice(path.length + 2) : (error as Error).message;
+  const message = oneLine(
+    error instanceof InputError
+      ? error.message.slice(error.path.length + 2)
+      : `internal error: ${(error as Error)?.message ?? String(error)}`,
+  );
   const code = error instanceof InputError ? error.code : "internal";
+  // Too large or too slow: left alone on purpose, reported as a skip with its reason.
+  const decision = SKIP_CODES.has(code) ? "skipped" : "error";
   return {
     path,
-    decision: "error",
+    decision,
     reasons: [{ code, message }],
     ecosystem: null,
     stages: [],
@@ -82,6 +88,9 @@ async function readStdin(stdin: NodeJS.ReadableStream): Promise<Buffer> {
   for await (const c of stdin) chunks.push(typeof c === "string" ? Buffer.from(c) : (c as Buffer));
   return Buffer.concat(chunks);
 }
+
+/** Files up to this many characters convert in-process unless --timeout-ms is given. */
+export const IN_PROCESS_LIMIT = 64 * 1024;
 
 /** Run the main command; returns the exit code (0 done, 1 --check found work, 2 errors). */
 export async function runConvert(
@@ -104,6 +113,14 @@ export async function runConvert(
   };
   const reports: FileReport[] = [];
   const write = !opts.dryRun && !opts.check && !opts.json;
+  // The time bound needs a worker thread (convert is synchronous). Small files, the real ones,
+  // convert in-process in milliseconds; an explicit --timeout-ms bounds every file.
+  const timeoutFor = (text: string): number =>
+    opts.timeoutMs !== undefined
+      ? opts.timeoutMs
+      : text.length > IN_PROCESS_LIMIT
+        ? DEFAULT_TIMEOUT_MS
+        : 0;
 
   if (paths.includes("-") && paths.length > 1) {
     io.stderr.write("msb-migrate: - (stdin) cannot be combined with other paths\n");
@@ -111,11 +128,23 @@ export async function runConvert(
   }
   if (paths.length === 1 && paths[0] === "-") {
     let r: ConvertResult;
+    let bytes: Buffer = Buffer.alloc(0);
     try {
-      r = convert(decode("<stdin>", await readStdin(io.stdin)), { ...base, path: "Dockerfile" });
+      bytes = await readStdin(io.stdin);
+      const max = opts.maxSize ?? DEFAULT_MAX_SIZE;
+      if (bytes.length > max) {
+        const why = `is ${bytes.length} bytes, over the --max-size limit of ${max}`;
+        throw new InputError("<stdin>", why, "too-large");
+      }
+      const text = decode("<stdin>", bytes);
+      r = await convertBounded("<stdin>", text, { ...base, path: "Dockerfile" }, timeoutFor(text));
     } catch (error) {
-      io.stderr.write(`msb-migrate: ${(error as Error).message}\n`);
-      return 2;
+      const e = errorReport("<stdin>", error);
+      io.stderr.write(`msb-migrate: <stdin>: ${e.reasons[0]!.message}\n`);
+      if (e.decision !== "skipped") return 2;
+      // A skip passes the input through, so `msb-migrate - < a > b` never leaves b empty.
+      if (write) io.stdout.write(bytes);
+      return 0;
     }
     if (opts.json) io.stdout.write(JSON.stringify({ files: [toReport("-", r)] }, null, 2) + "\n");
     else if (opts.dryRun) io.stdout.write(r.patch);
@@ -134,6 +163,7 @@ export async function runConvert(
       write,
       maxSize: opts.maxSize,
       convertOptions: base,
+      timeoutFor,
     },
     wantsBar(io.stderr) ? createProgress(io.stderr) : undefined,
   );
@@ -161,17 +191,24 @@ export async function runConvert(
   return 0;
 }
 
+/** A path shown on a status line: quoted when it holds line breaks or other control characters. */
+function showPath(p: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /[\u0000-\u001f\u007f]/.test(p) ? JSON.stringify(p) : p;
+}
+
 function statusLine(r: FileReport, wrote: boolean, c: ReturnType<typeof colorsFor>): string {
+  const path = showPath(r.path);
   const why = r.reasons[0] ? ` (${r.reasons[0].code}: ${r.reasons[0].message})` : "";
   switch (r.decision) {
     case "converted":
-      return `${c.green(wrote ? "converted" : "would convert")} ${r.path} [${r.ecosystem} → ${r.plan?.image}]`;
+      return `${c.green(wrote ? "converted" : "would convert")} ${path} [${r.ecosystem} → ${r.plan?.image}]`;
     case "unchanged":
-      return `${c.dim("unchanged")} ${r.path}${why}`;
+      return `${c.dim("unchanged")} ${path}${why}`;
     case "skipped":
-      return `${c.yellow("skipped")} ${r.path}${why}`;
+      return `${c.yellow("skipped")} ${path}${why}`;
     default:
-      return `${c.red("error")} ${r.path}: ${r.reasons[0]?.message ?? "failed"}`;
+      return `${c.red("error")} ${path}: ${r.reasons[0]?.message ?? "failed"}`;
   }
 }
 
