@@ -1,22 +1,24 @@
 // Benchmarks: the corpus replicated to many files, each case timed as a fresh process.
 //   npm run bench                 10,000 files × 5 runs, then 100,000 files for scaling and memory
-//   npm run bench:quick           1,000 files × 3 runs (~30 s; for CI)
+//   npm run bench:quick           500 files × 2 runs, no jobs cases (~30 s on an idle machine; for CI)
 //   tsx bench/bench.ts [--sizes 10000,100000] [--runs 5] [--big-runs 1] [--out results.json]
 // Cases: the floor (read; dockerfile-ast parse), the peer (dockerfile-utils validate), ours (CLI --check,
 // CLI --dry-run --json > /dev/null), 1 vs 2 jobs, CLI cold start vs `node -e 0`. Wall time includes
 // process start-up for every case alike; peak RSS comes from GNU time.
 import { spawn, spawnSync } from "node:child_process";
 import {
+  closeSync,
+  copyFileSync,
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
   openSync,
-  closeSync,
   readdirSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
-  copyFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
@@ -36,12 +38,14 @@ const { values: opt } = parseArgs({
     "big-runs": { type: "string" },
     out: { type: "string" },
     corpus: { type: "string" },
+    "big-cases": { type: "string" },
   },
 });
-const sizes = (opt.sizes ?? (opt.quick ? "1000" : "10000,100000")).split(",").map(Number);
-const runs = Number(opt.runs ?? (opt.quick ? 3 : 5));
-/** Runs for sizes after the first: a 100,000-file convert takes minutes. */
+const sizes = (opt.sizes ?? (opt.quick ? "500" : "10000,100000")).split(",").map(Number);
+const runs = Number(opt.runs ?? (opt.quick ? 2 : 5));
+/** Runs and cases for sizes after the first: a 100,000-file convert takes minutes. */
 const bigRuns = Number(opt["big-runs"] ?? 1);
+const bigCases = (opt["big-cases"] ?? "read,parse,peer,check,convert").split(",");
 
 // ---- corpus and replication --------------------------------------------------------------------
 
@@ -181,6 +185,7 @@ function cases(dir: string): Case[] {
       ok: [0],
     },
   ];
+  if (opt.quick) return list; // CI: no 1-vs-2 jobs cases
   if (hasJobs) {
     for (const j of [1, 2])
       list.push({
@@ -205,6 +210,39 @@ function cases(dir: string): Case[] {
   return list;
 }
 
+/** What a build step would give: src/ and transforms/ transpiled file by file (esbuild, tsx's own
+ *  dependency), run without the tsx loader. Returns the launcher path, or null when esbuild is absent. */
+async function precompile(out: string): Promise<string | null> {
+  let esbuild: typeof import("esbuild");
+  try {
+    esbuild = await import("esbuild");
+  } catch {
+    return null;
+  }
+  const walk = (d: string): string[] =>
+    readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)],
+    );
+  const entryPoints = [...walk(join(ROOT, "src")), ...walk(join(ROOT, "transforms"))].filter((f) =>
+    f.endsWith(".ts"),
+  );
+  await esbuild.build({
+    entryPoints,
+    outdir: out,
+    outbase: ROOT,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    logLevel: "error",
+  });
+  cpSync(join(ROOT, "data"), join(out, "data"), { recursive: true });
+  mkdirSync(join(out, "bin"), { recursive: true });
+  writeFileSync(join(out, "package.json"), '{"type":"module"}\n');
+  writeFileSync(join(out, "bin/msb-migrate.js"), 'await import("../src/cli/main.js");\n');
+  symlinkSync(join(ROOT, "node_modules"), join(out, "node_modules"));
+  return join(out, "bin/msb-migrate.js");
+}
+
 // ---- cold start --------------------------------------------------------------------------------
 
 const SMALL =
@@ -218,6 +256,8 @@ async function coldStart(n: number): Promise<{ tool: string; results: Record<str
     "node --import tsx -e 0": [node, "--import", "tsx", "-e", "0"],
     "msb-migrate --dry-run (1 small file)": [node, CLI, "--dry-run", file],
   };
+  const compiled = await precompile(join(scratch, "js"));
+  if (compiled) commands["same, precompiled to JS (no tsx)"] = [node, compiled, "--dry-run", file];
   const hyperfine = spawnSync("hyperfine", ["--version"]).status === 0;
   const results: Record<string, number> = {};
   if (hyperfine) {
@@ -290,8 +330,8 @@ for (const [si, size] of [0, ...sizes].entries()) {
     `\n${size} files generated in ${((performance.now() - g0) / 1000).toFixed(1)} s under ${dir}\n`,
   );
   const n = si <= 1 ? runs : bigRuns;
-  // Larger sizes: skip the 1-vs-2 cases (measured at the first size) to keep the run short.
-  const list = cases(dir).filter((c) => si <= 1 || !c.name.startsWith("jobs"));
+  // Larger sizes: only --big-cases (no 1-vs-2 jobs cases, measured at the first size) to keep the run short.
+  const list = cases(dir).filter((c) => si <= 1 || bigCases.includes(c.name));
   await runOnce(task("read", dir), [0]); // warm the page cache
   const samples = new Map<string, Sample[]>(list.map((c) => [c.name, []]));
   for (let r = 0; r < n; r++) {
