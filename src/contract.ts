@@ -179,7 +179,9 @@ export function checkContract(
   const program = runningProgram(after);
   if (program) {
     const declaredPath = after.env.get("PATH");
-    const path = declaredPath ? expand(declaredPath, { PATH: images.standardPath.join(":") }).split(":") : images.standardPath;
+    const path = declaredPath
+      ? expand(declaredPath, { PATH: images.standardPath.join(":") }).split(":")
+      : images.standardPath;
     const provided = providedBy(runtime, program, dests, plan.runtimePackages, after.workdir, path);
     items.push({
       field: "program",

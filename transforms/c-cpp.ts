@@ -11,6 +11,7 @@ import {
   scoreEcosystem,
   type Candidate,
 } from "../src/artifacts.js";
+import { resolvePath } from "../src/parse/shell.js";
 import type { Transform, TransformContext } from "../src/transform.js";
 
 const SYSTEM_PREFIXES = new Set(["/usr", "/", ""]);
@@ -27,6 +28,25 @@ function installCandidates(ctx: TransformContext): Candidate[] {
     if (cmd.name === "cmake" && !cmd.args.includes("--build") && !cmd.args.includes("--install")) {
       const p = cmd.args.find((a) => a.startsWith("-DCMAKE_INSTALL_PREFIX="));
       configured = p ? p.split("=")[1] : "/usr/local";
+    }
+    // Plain `make` (or `cmake --build DIR`) writes its outputs in its directory.
+    if ((cmd.name === "make" || cmd.name === "gmake") && !cmd.args.includes("install")) {
+      const dir = option(cmd.args, ["-C", "--directory"]);
+      list.push({
+        path: (dir ? resolvePath(cmd.cwd, expand(dir, env)) : cmd.cwd).replace(/\/?$/, "/"),
+        dir: true,
+        line: ins.line,
+        rule: "make-output",
+      });
+    }
+    if (cmd.name === "cmake" && cmd.args.includes("--build")) {
+      const dir = option(cmd.args, ["--build"]) ?? ".";
+      list.push({
+        path: resolvePath(cmd.cwd, expand(dir, env)).replace(/\/?$/, "/"),
+        dir: true,
+        line: ins.line,
+        rule: "cmake-build",
+      });
     }
     const isInstall =
       (cmd.name === "make" && cmd.args.includes("install")) ||
@@ -67,6 +87,7 @@ const cCpp: Transform = {
     const notes: string[] = [];
     // A private prefix (/opt/app) holds libraries and data too: copy all of it.
     for (const inst of installs) {
+      if (inst.rule !== "make-install") continue;
       const prefix = inst.path.replace(/\/$/, "");
       if (SYSTEM_PREFIXES.has(prefix)) continue;
       const clean = prefix !== "/usr/local" || ctx.facts.baseInfo?.kind === "os";

@@ -6,6 +6,7 @@ import { entryProgram, scoreEcosystem } from "../src/artifacts.js";
 import { resolvePath } from "../src/parse/shell.js";
 import type { Transform, TransformContext } from "../src/transform.js";
 
+const NODE_TOOLS = new Set(["npm", "npx", "yarn", "pnpm", "node", "corepack"]);
 const DEFAULT_PORTS: Record<string, string> = {
   serve: "3000",
   "http-server": "8080",
@@ -81,6 +82,10 @@ const nodeFrontend: Transform = {
     const replaced = ctx.doc.instructions.filter(
       (i) => i.keyword === "CMD" || i.keyword === "ENTRYPOINT",
     );
+    // Steps that run Node tools (installing the static server…) cannot run on nginx: builder only.
+    const nodeSteps = ctx.doc.instructions.filter(
+      (i) => i.keyword === "RUN" && i.commands.some((c) => NODE_TOOLS.has(c.name)),
+    );
     return {
       runtimeClass: "static-site",
       runtimeWhy: "the image serves built static files: nginx serves them without Node",
@@ -92,7 +97,7 @@ const nodeFrontend: Transform = {
           rule: "static-server",
         },
       ],
-      builderOnly: replaced.map((i) => i.index),
+      builderOnly: [...replaced, ...nodeSteps].map((i) => i.index),
       extraSteps: [`RUN printf '%s\\n' '${conf}' > /etc/nginx/conf.d/default.conf`],
       declaredChanges: [
         ...replaced.map((i) => ({

@@ -20,14 +20,17 @@ Exit codes: 0 done, 1 --check found work, 2 a file errored or bad usage.
 
 function positiveInt(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("expected a positive whole number");
+  if (!Number.isInteger(n) || n <= 0)
+    throw new InvalidArgumentError("expected a positive whole number");
   return n;
 }
 
 export function buildProgram(io: Streams, setExit: (code: number) => void): Command {
   const program = new Command("msb-migrate");
   program
-    .description("Turn single-stage Dockerfiles into multi-stage builds (builder + minimal runtime)")
+    .description(
+      "Turn single-stage Dockerfiles into multi-stage builds (builder + minimal runtime)",
+    )
     .version("0.1.0")
     .argument("[paths...]", "Dockerfiles, directories to search, or - for stdin")
     .option("--dry-run", "print the patch on stdout and the explanation on stderr; write nothing")
@@ -36,7 +39,9 @@ export function buildProgram(io: Streams, setExit: (code: number) => void): Comm
     .option("--runtime-image <image>", "override the runtime base image")
     .option("--builder-name <name>", "name of the builder stage", "builder")
     .option("--config <file>", "mappings and policy (YAML or JSON)")
-    .addOption(new Option("--max-size <bytes>", "skip files larger than this").argParser(positiveInt))
+    .addOption(
+      new Option("--max-size <bytes>", "skip files larger than this").argParser(positiveInt),
+    )
     .option("--exclude <glob...>", "skip files matching these globs when searching directories")
     .addHelpText("after", EXAMPLES)
     .configureOutput({
@@ -64,7 +69,12 @@ export async function main(argv: string[], io: Streams): Promise<number> {
     await program.parseAsync(argv, { from: "user" });
   } catch (error) {
     const e = error as { code?: string; exitCode?: number };
-    if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return 0;
+    if (
+      e.code === "commander.helpDisplayed" ||
+      e.code === "commander.version" ||
+      e.code === "commander.help"
+    )
+      return 0;
     if (e.code?.startsWith("commander.")) return 2;
     io.stderr.write(`msb-migrate: ${(error as Error).message}\n`);
     return 2;
@@ -74,5 +84,9 @@ export async function main(argv: string[], io: Streams): Promise<number> {
 
 const isEntry = process.argv[1] && /msb-migrate(\.js)?$|cli\/main\.ts$/.test(process.argv[1]);
 if (isEntry) {
-  process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin });
+  process.exitCode = await main(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+  });
 }

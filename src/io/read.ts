@@ -31,7 +31,8 @@ export function decode(path: string, bytes: Buffer): string {
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
     throw new InputError(path, "is UTF-16 encoded; Docker reads Dockerfiles as UTF-8", "encoding");
   }
-  if (bytes.includes(0)) throw new InputError(path, "is binary (contains NUL bytes), not a Dockerfile", "binary");
+  if (bytes.includes(0))
+    throw new InputError(path, "is binary (contains NUL bytes), not a Dockerfile", "binary");
   try {
     return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
@@ -49,7 +50,11 @@ export async function readDockerfile(path: string, maxSize = DEFAULT_MAX_SIZE): 
   if (stat.isDirectory()) throw new InputError(path, "is a directory", "input");
   if (!stat.isFile()) throw new InputError(path, "is not a regular file", "input");
   if (stat.size > maxSize) {
-    throw new InputError(path, `is ${stat.size} bytes, over the --max-size limit of ${maxSize}`, "too-large");
+    throw new InputError(
+      path,
+      `is ${stat.size} bytes, over the --max-size limit of ${maxSize}`,
+      "too-large",
+    );
   }
   let bytes: Buffer;
   try {

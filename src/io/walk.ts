@@ -3,7 +3,13 @@ import { promises as fs } from "node:fs";
 import { glob } from "tinyglobby";
 import { describeFsError, InputError } from "./read.js";
 
-export const DOCKERFILE_PATTERNS = ["**/Dockerfile", "**/Dockerfile.*", "**/*.Dockerfile", "**/*.dockerfile", "**/Containerfile"];
+export const DOCKERFILE_PATTERNS = [
+  "**/Dockerfile",
+  "**/Dockerfile.*",
+  "**/*.Dockerfile",
+  "**/*.dockerfile",
+  "**/Containerfile",
+];
 const SKIP = ["**/.git/**", "**/node_modules/**", "**/.msb-tmp-*"];
 
 export interface WalkResult {
@@ -12,7 +18,10 @@ export interface WalkResult {
 }
 
 /** Expand paths into Dockerfiles: files stay as given, directories are searched (no symlinks followed). */
-export async function findDockerfiles(paths: string[], exclude: string[] = []): Promise<WalkResult> {
+export async function findDockerfiles(
+  paths: string[],
+  exclude: string[] = [],
+): Promise<WalkResult> {
   const files: string[] = [];
   const errors: InputError[] = [];
   for (const p of paths) {

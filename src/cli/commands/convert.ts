@@ -39,7 +39,11 @@ export function toReport(path: string, r: ConvertResult): FileReport {
     reasons: r.reasons,
     ecosystem: r.ecosystem,
     stages: r.stages,
-    facts: (r.facts?.lines ?? []).map((l) => ({ line: l.line, role: l.role, evidence: l.evidence })),
+    facts: (r.facts?.lines ?? []).map((l) => ({
+      line: l.line,
+      role: l.role,
+      evidence: l.evidence,
+    })),
     plan: r.plan,
     contract: r.contract,
     explanation: r.explanation,
@@ -48,9 +52,21 @@ export function toReport(path: string, r: ConvertResult): FileReport {
 }
 
 export function errorReport(path: string, error: unknown): FileReport {
-  const message = error instanceof InputError ? error.message.slice(path.length + 2) : (error as Error).message;
+  const message =
+    error instanceof InputError ? error.message.slice(path.length + 2) : (error as Error).message;
   const code = error instanceof InputError ? error.code : "internal";
-  return { path, decision: "error", reasons: [{ code, message }], ecosystem: null, stages: [], facts: [], plan: null, contract: null, explanation: [], patch: "" };
+  return {
+    path,
+    decision: "error",
+    reasons: [{ code, message }],
+    ecosystem: null,
+    stages: [],
+    facts: [],
+    plan: null,
+    contract: null,
+    explanation: [],
+    patch: "",
+  };
 }
 
 async function readStdin(stdin: NodeJS.ReadableStream): Promise<Buffer> {
@@ -60,7 +76,11 @@ async function readStdin(stdin: NodeJS.ReadableStream): Promise<Buffer> {
 }
 
 /** Run the main command; returns the exit code (0 done, 1 --check found work, 2 errors). */
-export async function runConvert(paths: string[], opts: ConvertCliOptions, io: Streams): Promise<number> {
+export async function runConvert(
+  paths: string[],
+  opts: ConvertCliOptions,
+  io: Streams,
+): Promise<number> {
   const c = colorsFor(io.stderr);
   let config;
   try {
@@ -77,6 +97,10 @@ export async function runConvert(paths: string[], opts: ConvertCliOptions, io: S
   const reports: FileReport[] = [];
   const write = !opts.dryRun && !opts.check && !opts.json;
 
+  if (paths.includes("-") && paths.length > 1) {
+    io.stderr.write("msb-migrate: - (stdin) cannot be combined with other paths\n");
+    return 2;
+  }
   if (paths.length === 1 && paths[0] === "-") {
     let r: ConvertResult;
     try {
@@ -109,7 +133,9 @@ export async function runConvert(paths: string[], opts: ConvertCliOptions, io: S
   }
 
   if (opts.json) {
-    io.stdout.write(JSON.stringify({ files: reports, summary: summarise(reports) }, null, 2) + "\n");
+    io.stdout.write(
+      JSON.stringify({ files: reports, summary: summarise(reports) }, null, 2) + "\n",
+    );
   } else {
     for (const r of reports) {
       if (opts.dryRun && r.patch) io.stdout.write(r.patch);
@@ -138,7 +164,9 @@ function statusLine(r: FileReport, wrote: boolean, c: ReturnType<typeof colorsFo
 
 export function summarise(reports: FileReport[]) {
   const byReason: Record<string, number> = {};
-  for (const r of reports) if (r.decision === "skipped" || r.decision === "unchanged") for (const x of r.reasons) byReason[x.code] = (byReason[x.code] ?? 0) + 1;
+  for (const r of reports)
+    if (r.decision === "skipped" || r.decision === "unchanged")
+      for (const x of r.reasons) byReason[x.code] = (byReason[x.code] ?? 0) + 1;
   return {
     files: reports.length,
     converted: reports.filter((r) => r.decision === "converted").length,

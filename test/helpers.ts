@@ -1,0 +1,65 @@
+// Shared test helpers: fixture discovery and the byte-preservation check.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { ConvertOptions, ConvertResult } from "../src/types.js";
+
+export const repoRoot = fileURLToPath(new URL("../", import.meta.url));
+export const fixturesDir = repoRoot + "fixtures/";
+export const corpusDir = fileURLToPath(new URL("../../shared/corpus/", import.meta.url));
+
+export interface FixtureCase {
+  name: string;
+  dir: string;
+  input: string;
+  options: ConvertOptions;
+}
+
+export function fixtureCases(): FixtureCase[] {
+  return readdirSync(fixturesDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(`${fixturesDir}${d.name}/Dockerfile`))
+    .map((d) => {
+      const dir = `${fixturesDir}${d.name}/`;
+      const caseFile = `${dir}case.json`;
+      const options = existsSync(caseFile)
+        ? ((JSON.parse(readFileSync(caseFile, "utf8")) as { options?: ConvertOptions }).options ??
+          {})
+        : {};
+      return { name: d.name, dir, input: readFileSync(`${dir}Dockerfile`, "utf8"), options };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The decisions a fixture pins: small enough to read in review, exact enough to fail. */
+export function decisionSummary(r: ConvertResult) {
+  return {
+    decision: r.decision,
+    reasons: r.reasons.map((x) => x.code),
+    ecosystem: r.ecosystem,
+    runtimeImage: r.plan?.image ?? null,
+    artifacts: (r.plan?.artifacts ?? []).map((a) => `${a.from} -> ${a.to}`),
+    runtimePackages: r.plan?.runtimePackages ?? [],
+    droppedEnv: r.plan?.droppedEnv ?? [],
+    roles: Object.fromEntries(
+      (r.facts?.lines ?? [])
+        .filter((l) => l.role !== "metadata")
+        .map((l) => [`L${l.line}`, `${l.role}${l.evidence[0] ? ` (${l.evidence[0].rule})` : ""}`]),
+    ),
+    contract: r.contract ? (r.contract.ok ? "kept" : "broken") : null,
+  };
+}
+
+/** Are these lines found in the output in the same order, each whole (a subsequence)? */
+export function keptInOrder(lines: string[], output: string): string | null {
+  const out = output.split(/(?<=\n)/);
+  // Moving the last instruction of a file without a final newline leaves the line before it last,
+  // so that line loses its line ending: the only byte a move may take from a kept line.
+  const same = (a: string, b: string, last: boolean) =>
+    a === b || (last && !a.endsWith("\n") && b.replace(/\r?\n$/, "") === a);
+  let at = 0;
+  for (const line of lines) {
+    while (at < out.length && !same(out[at]!, line, at === out.length - 1)) at++;
+    if (at === out.length) return line;
+    at++;
+  }
+  return null;
+}
