@@ -10,12 +10,10 @@ import { convert } from "../src/index.js";
 import { decode } from "../src/io/read.js";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-/** The shared corpus: $MSB_CORPUS, else ../shared/corpus beside the repository (CI and worktrees). */
+/** The shared corpus: $MSB_CORPUS when set, else ../shared/corpus beside the repository (CI, worktrees). */
 export function corpusRoot(): string | null {
-  const candidates = [process.env["MSB_CORPUS"], resolve(REPO_ROOT, "../shared/corpus")];
-  return (
-    candidates.find((c): c is string => !!c && existsSync(join(c, "open", "INDEX.tsv"))) ?? null
-  );
+  const root = process.env["MSB_CORPUS"] || resolve(REPO_ROOT, "../shared/corpus");
+  return existsSync(join(root, "open", "INDEX.tsv")) ? root : null;
 }
 
 export interface IndexRow {
@@ -481,8 +479,9 @@ async function cli(args: string[]): Promise<number> {
   if (dirs.length === 0) {
     const root = corpusRoot();
     if (!root) {
+      const where = process.env["MSB_CORPUS"] || resolve(REPO_ROOT, "../shared/corpus");
       process.stderr.write(
-        `eval: no corpus found (looked at $MSB_CORPUS and ${resolve(REPO_ROOT, "../shared/corpus")}); nothing to evaluate\n`,
+        `eval: no corpus at ${where} (set MSB_CORPUS or give DIRs); nothing to evaluate\n`,
       );
       return 0;
     }
