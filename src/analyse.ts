@@ -233,6 +233,21 @@ export function programOf(all: string[]): { program: string; args: string[] } | 
   return { program: words[0], args: words.slice(1) };
 }
 
+/** The program a HEALTHCHECK runs (`[--opts] CMD …` in exec or shell form); null for NONE. */
+export function healthcheckCommand(args: string): { program: string; args: string[] } | null {
+  const m = /^(?:--\S+\s+)*CMD(?:-SHELL)?\s+([\s\S]*)$/i.exec(args.trim());
+  if (!m) return null;
+  const body = m[1]!.trim();
+  if (body.startsWith("[")) {
+    try {
+      return programOf(JSON.parse(body) as string[]);
+    } catch {
+      return null;
+    }
+  }
+  return programOf(["sh", "-c", body]);
+}
+
 /** The shell words of a CMD/ENTRYPOINT for matching (exec words, or first shell command's words). */
 export function commandSpec(ins: InstructionNode): CommandSpec {
   if (ins.exec) return { form: "exec", words: ins.exec, raw: ins.args, index: ins.index };
