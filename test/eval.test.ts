@@ -16,14 +16,14 @@ import {
 /** Converted files per INDEX ecosystem, open + extra. Floors: a drop fails, a gain passes. */
 const CONVERTED_FLOOR: Record<string, number> = {
   "c-cpp": 4,
-  go: 11,
+  go: 12,
   "node-frontend": 4,
   rust: 3,
 };
-const TOTAL_CONVERTED_FLOOR = 22;
+const TOTAL_CONVERTED_FLOOR = 23;
 /** Of the 23 authors' rewrites: how many we convert, and on the same runtime image family. */
-const REFERENCE_CONVERTED_FLOOR = 8;
-const REFERENCE_FAMILY_FLOOR = 5;
+const REFERENCE_CONVERTED_FLOOR = 9;
+const REFERENCE_FAMILY_FLOOR = 6;
 
 const root = corpusRoot();
 
