@@ -15,7 +15,8 @@ import type {
   ShellCommand,
 } from "./types.js";
 
-const METADATA = new Set([
+/** Instructions that set the image's configuration; all but ONBUILD reach the runtime stage. */
+export const IMAGE_CONFIG = new Set([
   "ENV",
   "WORKDIR",
   "USER",
@@ -29,8 +30,8 @@ const METADATA = new Set([
   "CMD",
   "ARG",
   "MAINTAINER",
-  "ONBUILD",
 ]);
+const METADATA = new Set([...IMAGE_CONFIG, "ONBUILD"]);
 const SETUP_PROGRAMS = new Set([
   "useradd",
   "adduser",

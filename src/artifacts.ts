@@ -171,13 +171,7 @@ export function resolveArtifacts(
     for (const c of candidates) if (c.whole) add(wholeDir(c));
     for (const c of files) {
       if (sources.has(c.path) || c.path.includes("$")) continue;
-      add({
-        from: c.path,
-        to: c.path,
-        why: `output of line ${c.line}`,
-        rule: c.rule,
-        line: c.line,
-      });
+      add(outputCopy(c));
     }
     if (artifacts.length === 0) {
       return {
@@ -217,14 +211,7 @@ export function resolveArtifacts(
       line: copied.line,
     });
     // A script starts something we cannot see: carry every explicit output with it.
-    for (const c of files)
-      add({
-        from: c.path,
-        to: c.path,
-        why: `output of line ${c.line}`,
-        rule: c.rule,
-        line: c.line,
-      });
+    for (const c of files) add(outputCopy(c));
     for (const c of candidates) if (c.whole) add(wholeDir(c));
     if (artifacts.length === 1) {
       return {
@@ -295,6 +282,11 @@ function findProduced(
     return { from: p, to, why, rule: hit.rule, line: hit.line };
   }
   return null;
+}
+
+/** A build output copied to the same path in the runtime stage. */
+function outputCopy(c: Candidate): ArtifactCopy {
+  return { from: c.path, to: c.path, why: `output of line ${c.line}`, rule: c.rule, line: c.line };
 }
 
 /** The program sits among files copied in together (`cp -r run/* bin/`): keep them together. */

@@ -1,5 +1,11 @@
 // Plan: from the facts and the chosen transform's plan, the full runtime stage.
-import { healthcheckCommand, imageInfo, isBuildOnlyPackage, readImageRef } from "./analyse.js";
+import {
+  healthcheckCommand,
+  IMAGE_CONFIG,
+  imageInfo,
+  isBuildOnlyPackage,
+  readImageRef,
+} from "./analyse.js";
 import { contextCopies, entryProgram, toolchainAtRuntime } from "./artifacts.js";
 import { images, packages } from "./data.js";
 import { transforms } from "./registry.js";
@@ -128,23 +134,7 @@ export function planConversion(
     if (ins.keyword === "RUN" && role === "runtime-setup") {
       carried.push(ins.index);
       needsShell = true;
-    } else if (
-      [
-        "ENV",
-        "WORKDIR",
-        "USER",
-        "EXPOSE",
-        "LABEL",
-        "VOLUME",
-        "HEALTHCHECK",
-        "STOPSIGNAL",
-        "SHELL",
-        "ENTRYPOINT",
-        "CMD",
-        "ARG",
-        "MAINTAINER",
-      ].includes(ins.keyword)
-    ) {
+    } else if (IMAGE_CONFIG.has(ins.keyword)) {
       carried.push(ins.index);
     }
   }
