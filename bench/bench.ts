@@ -1,7 +1,8 @@
 // Benchmarks: the corpus replicated to many files, each case timed as a fresh process.
 //   npm run bench                 10,000 files × 5 runs, then 100,000 files for scaling and memory
-//   npm run bench:quick           500 files × 2 runs, no jobs cases (~30 s on an idle machine; for CI)
-//   tsx bench/bench.ts [--sizes 10000,100000] [--runs 5] [--big-runs 1] [--out results.json]
+//   npm run bench:quick           500 files × 2 runs, no jobs cases (~40 s of CPU; for CI)
+//   tsx bench/bench.ts [--sizes 10000,100000] [--runs 5] [--big-runs 1] [--big-cases read,parse,…]
+//                      [--corpus DIR] [--out results.json]
 // Cases: the floor (read; dockerfile-ast parse), the peer (dockerfile-utils validate), ours (CLI --check,
 // CLI --dry-run --json > /dev/null), 1 vs 2 jobs, CLI cold start vs `node -e 0`. Wall time includes
 // process start-up for every case alike; peak RSS comes from GNU time.
