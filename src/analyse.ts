@@ -449,9 +449,26 @@ function classifyRun(
       why: `shell not fully parsed: ${ins.shellErrors[0]}`,
     });
   }
-  const role = ROLE_RANK.find((r) => roles.has(r)) ?? (ins.commands.length ? "other" : "other");
+  // A RUN is runtime setup only when every command in it is: it is then replayed in the runtime
+  // stage, where build files (like /tmp/node_modules) do not exist.
+  if (roles.has("runtime-setup") && !allSetup(ins.commands)) {
+    roles.delete("runtime-setup");
+    roles.add("other");
+  }
+  const role = ROLE_RANK.find((r) => roles.has(r)) ?? "other";
   void workdir;
   return { role, evidence, produces, packages: uses };
+}
+
+const PACKAGE_TOOLS = new Set(["apt-get", "apt", "apk", "yum", "dnf", "microdnf", "rm", "set"]);
+
+function allSetup(cmds: ShellCommand[]): boolean {
+  return cmds.every(
+    (c) =>
+      SETUP_PROGRAMS.has(c.name) ||
+      PACKAGE_TOOLS.has(c.name) ||
+      (!c.name && Object.keys(c.assignments).length > 0),
+  );
 }
 
 function ruleWhy(role: string, ecosystem?: string): string {

@@ -93,9 +93,9 @@ export function render(ctx: TransformContext, planned: Planned): string {
   for (const ins of moved) {
     const lineStart = text.lastIndexOf("\n", ins.start - 1) + 1;
     const after = text.startsWith("\r\n", ins.end) ? 2 : text.startsWith("\n", ins.end) ? 1 : 0;
-    // Without a line ending after it, take the one before instead so no blank line is left.
-    const start =
-      after === 0 && lineStart > 0 ? lineStart - (text[lineStart - 2] === "\r" ? 2 : 1) : lineStart;
+    // The file's last line has no line ending: take the line endings (and blank lines) before it
+    // instead, so the file still ends without one.
+    const start = after === 0 ? text.slice(0, lineStart).replace(/\s+$/, "").length : lineStart;
     edits.push({
       range: { start: textDoc.positionAt(start), end: textDoc.positionAt(ins.end + after) },
       newText: "",
