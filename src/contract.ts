@@ -182,7 +182,8 @@ export function checkContract(
     const path = declaredPath
       ? expand(declaredPath, { PATH: images.standardPath.join(":") }).split(":")
       : images.standardPath;
-    const provided = providedBy(runtime, program, dests, plan.runtimePackages, after.workdir, path);
+    const installed = [...plan.runtimePackages, ...stagePackages(after.instructions)];
+    const provided = providedBy(runtime, program, dests, installed, after.workdir, path);
     items.push({
       field: "program",
       status: provided ? "same" : "missing",
@@ -226,6 +227,17 @@ function runningProgram(c: ImageContract): string | null {
   return w[0] ?? null;
 }
 
+/** Package names a RUN of the stage installs (`apk add tini`, `apt-get install -y curl`). */
+function stagePackages(stage: InstructionNode[]): string[] {
+  const verbs = new Set(["add", "install"]);
+  const managers = new Set(["apk", "apt-get", "apt", "yum", "dnf", "microdnf"]);
+  return stage.flatMap((i) =>
+    i.commands
+      .filter((c) => managers.has(c.name) && verbs.has(c.args.find((a) => !a.startsWith("-"))!))
+      .flatMap((c) => c.args.filter((a) => !a.startsWith("-") && !verbs.has(a))),
+  );
+}
+
 function providedBy(
   runtime: ImageInfo | null,
   program: string,
@@ -237,7 +249,12 @@ function providedBy(
   if (program.includes("/")) {
     const p = resolvePath(workdir, program);
     const hit = dests.find((d) => d === p || p.startsWith(d.replace(/\/?$/, "/")));
-    return hit ? `copied to ${hit}` : null;
+    if (hit) return `copied to ${hit}`;
+    // An absolute path in a system directory: a package installed in the stage provides it.
+    const system = /^\/(usr\/)?(local\/)?s?bin\//.test(p);
+    return system && pkgs.includes(posix.basename(p))
+      ? "installed by a package of the stage"
+      : null;
   }
   const onPath = dests.find(
     (d) => posix.basename(d) === program && path.includes(posix.dirname(d)),
