@@ -4,7 +4,13 @@
 // build output folder the command runs from.
 import { posix } from "node:path";
 import { commands as commandData, matchesCommand } from "../src/data.js";
-import { allCommands, contextCopies, entryWords, scoreEcosystem } from "../src/artifacts.js";
+import {
+  allCommands,
+  contextCopies,
+  entryProgram,
+  entryWords,
+  scoreEcosystem,
+} from "../src/artifacts.js";
 import { resolvePath } from "../src/parse/shell.js";
 import type { LeaveAlone, Transform, TransformContext } from "../src/transform.js";
 import type { ArtifactCopy, Evidence, InstructionNode, ShellCommand } from "../src/types.js";
@@ -59,6 +65,12 @@ function nodeEntry(ctx: TransformContext): { script: string; command: string } |
     return { script: w, command };
   }
   return null;
+}
+
+/** `npm run start:prod`, `yarn serve`…: the command is a package.json script. */
+function packageScript(ctx: TransformContext): string | null {
+  const e = entryProgram(ctx);
+  return e && MANAGERS.has(e.program) ? [e.program, ...e.args].join(" ") : null;
 }
 
 function isInstall(cmd: ShellCommand): boolean {
@@ -122,19 +134,25 @@ const nodeServer: Transform = {
   describe: "Node/TypeScript servers built with npm/yarn/pnpm and started with `node <built file>`",
   detect(ctx) {
     const entry = nodeEntry(ctx);
-    if (!entry) return null;
+    const script = packageScript(ctx);
+    if (!entry && !script) return null;
     const compile = allCommands(ctx).find(({ cmd }) => compiles(cmd));
     if (!compile) return null;
     const { score, evidence } = scoreEcosystem(ctx, "node", ["nodejs", "npm", "yarn"]);
     evidence.push({
-      rule: "node-entry",
-      match: entry.command,
-      why: "the image runs a script with node",
+      rule: entry ? "node-entry" : "package-script-entry",
+      match: entry?.command ?? script!,
+      why: entry ? "the image runs a script with node" : "the image runs a package.json script",
     });
     return { ecosystem: "node-server", score: score + 2, evidence };
   },
   plan(ctx) {
-    const entry = nodeEntry(ctx)!;
+    const entry = nodeEntry(ctx);
+    if (!entry)
+      return leave(
+        "artifact-unknown",
+        `the image runs \`${packageScript(ctx)}\`, a package.json script: what it starts and which files it needs are not in the Dockerfile`,
+      );
     const evidence: Evidence[] = [];
     const cmds = allCommands(ctx);
     const installs = cmds.filter(({ cmd }) => isInstall(cmd));
