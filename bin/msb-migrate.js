@@ -1,5 +1,33 @@
 #!/usr/bin/env node
-// Thin launcher: run the TypeScript CLI through tsx's loader so no build step is needed.
-import { register } from "tsx/esm/api";
-register();
-await import("../src/cli/main.ts");
+// Launcher: run the compiled build (npm run build) when it is up to date with the sources,
+// otherwise run the TypeScript sources through tsx so a fresh clone works without a build.
+import { readdirSync, statSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("../", import.meta.url));
+
+function newest(dir) {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = dir + e.name;
+    t = Math.max(t, e.isDirectory() ? newest(p + "/") : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+function buildIsFresh() {
+  try {
+    const built = statSync(root + "dist/.stamp").mtimeMs;
+    return ["src/", "transforms/", "data/"].every((d) => newest(root + d) <= built);
+  } catch {
+    return false;
+  }
+}
+
+if (buildIsFresh()) {
+  await import("../dist/src/cli/main.js");
+} else {
+  const { register } = await import("tsx/esm/api");
+  register();
+  await import("../src/cli/main.ts");
+}

@@ -216,6 +216,23 @@ function optionValue(args: string[], names: string[]): string | undefined {
   return undefined;
 }
 
+const SHELLS = /^(\/bin\/|\/usr\/bin\/)?(sh|bash|ash|dash)$/;
+
+/** The program some command words start, looking through `sh -c "…"`, `sh script` and `exec`. */
+export function programOf(all: string[]): { program: string; args: string[] } | null {
+  let words = all;
+  if (words.length === 0) return null;
+  if (SHELLS.test(words[0]!) && words[1] === "-c" && words[2]) {
+    const inner = parseShell(words[2], 0, "/").commands[0];
+    words = inner ? [inner.name, ...inner.args] : words[2].trim().split(/\s+/);
+  } else if (SHELLS.test(words[0]!) && words[1] && !words[1].startsWith("-")) {
+    words = words.slice(1); // `sh script.sh`: the script is what runs
+  }
+  while (words[0] === "exec" || words[0]?.includes("=")) words = words.slice(1);
+  if (!words[0]) return null;
+  return { program: words[0], args: words.slice(1) };
+}
+
 /** The shell words of a CMD/ENTRYPOINT for matching (exec words, or first shell command's words). */
 export function commandSpec(ins: InstructionNode): CommandSpec {
   if (ins.exec) return { form: "exec", words: ins.exec, raw: ins.args, index: ins.index };
@@ -485,6 +502,11 @@ function copyDestination(c: ShellCommand, vars: Record<string, string>): string 
   const t = optionValue(c.args, ["-t", "--target-directory"]);
   if (words.length < 2 && !t) return null;
   const src = expand(words[0]!, vars);
+  // A glob source fills the destination directory with several files: mark it as `dir/*`.
+  if (/[*?]/.test(posix.basename(src))) {
+    const destDir = t ?? words[words.length - 1]!;
+    return resolvePath(c.cwd, expand(destDir, vars)).replace(/\/?$/, "/*");
+  }
   if (t) return resolvePath(c.cwd, posix.join(expand(t, vars), posix.basename(src)));
   const dest = expand(words[words.length - 1]!, vars);
   const destIsDir =

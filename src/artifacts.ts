@@ -1,7 +1,7 @@
 // Shared helpers for transforms: what the image runs, and which build output that is.
 import { posix } from "node:path";
 import { commands as commandData, images, matchesCommand } from "./data.js";
-import { expand } from "./analyse.js";
+import { expand, programOf } from "./analyse.js";
 import { resolvePath } from "./parse/shell.js";
 import type { LeaveAlone, TransformContext } from "./transform.js";
 import type { ArtifactCopy, Evidence, InstructionNode, ShellCommand } from "./types.js";
@@ -10,6 +10,8 @@ import type { ArtifactCopy, Evidence, InstructionNode, ShellCommand } from "./ty
 export interface Candidate {
   path: string;
   dir: boolean;
+  /** A directory filled by a glob copy (`cp -r run/* /usr/local/bin/`): copied whole. */
+  whole?: boolean;
   line: number;
   rule: string;
 }
@@ -24,20 +26,9 @@ export function entryWords(ctx: TransformContext): string[] {
   return cmd?.words ?? [];
 }
 
-const SHELLS = /^(\/bin\/|\/usr\/bin\/)?(sh|bash|ash|dash)$/;
-
 /** The program the container starts, looking through `sh -c "…"` and `exec`. */
 export function entryProgram(ctx: TransformContext): { program: string; args: string[] } | null {
-  let words = entryWords(ctx);
-  if (words.length === 0) return null;
-  if (SHELLS.test(words[0]!) && words[1] === "-c" && words[2]) {
-    words = words[2].trim().split(/\s+/);
-  } else if (SHELLS.test(words[0]!) && words[1] && !words[1].startsWith("-")) {
-    words = words.slice(1); // `sh script.sh`: the script is what runs
-  }
-  while (words[0] === "exec" || words[0]?.includes("=")) words = words.slice(1);
-  if (!words[0]) return null;
-  return { program: words[0], args: words.slice(1) };
+  return programOf(entryWords(ctx));
 }
 
 /** Does the container run the toolchain at start (`go run`, `cargo run`, `npm start`…)? */
@@ -94,8 +85,9 @@ export function option(args: string[], names: string[]): string | undefined {
 export function genericCandidates(ctx: TransformContext): Candidate[] {
   return ctx.facts.lines.flatMap((l) =>
     l.produces.map((p) => ({
-      path: p,
-      dir: p.endsWith("/"),
+      path: p.endsWith("/*") ? p.slice(0, -1) : p,
+      dir: p.endsWith("/") || p.endsWith("/*"),
+      ...(p.endsWith("/*") ? { whole: true } : {}),
       line: l.line,
       rule: l.evidence[0]?.rule ?? "output",
     })),
@@ -116,7 +108,9 @@ export function contextCopies(
     out.push({
       index: ins.index,
       line: ins.line,
-      dest: resolvePath(workdir, dest) + (dest.endsWith("/") || dest === "." ? "/" : ""),
+      dest:
+        resolvePath(workdir, dest).replace(/\/$/, "") +
+        (dest.endsWith("/") || dest === "." ? "/" : ""),
       sources: words.slice(0, -1),
     });
   }
@@ -174,6 +168,7 @@ export function resolveArtifacts(
           resolvePath(cmd.cwd, cmd.args.filter((a) => !a.startsWith("-"))[0] ?? ""),
         ),
     );
+    for (const c of candidates) if (c.whole) add(wholeDir(c));
     for (const c of files) {
       if (sources.has(c.path) || c.path.includes("$")) continue;
       add({ from: c.path, to: c.path, why: `output of line ${c.line}`, rule: c.rule });
@@ -217,6 +212,7 @@ export function resolveArtifacts(
     // A script starts something we cannot see: carry every explicit output with it.
     for (const c of files)
       add({ from: c.path, to: c.path, why: `output of line ${c.line}`, rule: c.rule });
+    for (const c of candidates) if (c.whole) add(wholeDir(c));
     if (artifacts.length === 1) {
       return {
         leave: {
@@ -266,6 +262,7 @@ function findProduced(
   if (program.includes("/")) {
     const p = resolvePath(workdir, program);
     const hit = match(p);
+    if (hit?.whole) return wholeDir(hit);
     return hit ? { from: p, to: p, why: `output of line ${hit.line}`, rule: hit.rule } : null;
   }
   const onRuntimePath = runtimePath(ctx);
@@ -273,6 +270,7 @@ function findProduced(
     const p = posix.join(dir, program);
     const hit = match(p);
     if (!hit) continue;
+    if (hit.whole && onRuntimePath.includes(dir)) return wholeDir(hit);
     const to = onRuntimePath.includes(dir) ? p : posix.join("/usr/local/bin", program);
     const why =
       to === p
@@ -283,17 +281,32 @@ function findProduced(
   return null;
 }
 
+/** The program sits among files copied in together (`cp -r run/* bin/`): keep them together. */
+function wholeDir(hit: Candidate): ArtifactCopy {
+  const dir = hit.path.replace(/\/$/, "");
+  return {
+    from: dir,
+    to: dir,
+    why: `filled by line ${hit.line} with the program and its files`,
+    rule: hit.rule,
+  };
+}
+
 function fromContext(ctx: TransformContext, program: string, workdir: string): string | null {
-  if (!program.includes("/") && !program.endsWith(".sh")) return null;
-  const p = resolvePath(workdir, program);
-  for (const c of contextCopies(ctx)) {
-    if (c.dest === p) return p;
-    if (c.dest.endsWith("/") && within(c.dest, p)) return p;
-    if (
-      c.sources.some((s) => posix.basename(s) === posix.basename(p)) &&
-      (c.dest === p || within(c.dest, p))
-    )
-      return p;
+  // A bare name is looked up on PATH, a path against the working directory.
+  const paths = program.includes("/")
+    ? [resolvePath(workdir, program)]
+    : builderPath(ctx).map((d) => posix.join(d, program));
+  const copies = contextCopies(ctx);
+  for (const p of paths) {
+    for (const c of copies) {
+      const named = c.sources.some((s) => posix.basename(s) === posix.basename(p));
+      if (
+        c.dest === p ||
+        (c.dest.endsWith("/") && within(c.dest, p) && (named || program.includes("/")))
+      )
+        return p;
+    }
   }
   return null;
 }

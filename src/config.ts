@@ -1,27 +1,29 @@
 // User configuration: --config FILE, or found by lilconfig from the working directory.
+// YAML and zod load only when there is a config to read, to keep start-up fast.
 import { readFileSync } from "node:fs";
 import { lilconfig } from "lilconfig";
-import { parse as parseYaml } from "yaml";
-import { z } from "zod";
 import type { UserConfig } from "./types.js";
 
-const schema = z
-  .object({
-    runtimeImages: z.record(z.string(), z.string()).optional(),
-    runtimePackages: z.record(z.string(), z.record(z.string(), z.string())).optional(),
-    policy: z
-      .object({
-        frontendServer: z.enum(["nginx", "leave"]).optional(),
-        minScore: z.number().int().min(0).optional(),
-      })
-      .strict()
-      .optional(),
-  })
-  .strict();
+async function parseYaml(text: string): Promise<unknown> {
+  const { parse } = await import("yaml");
+  return parse(text);
+}
 
-const yamlLoader = (_path: string, content: string): unknown => parseYaml(content);
-
-export function validateConfig(raw: unknown, source: string): UserConfig {
+export async function validateConfig(raw: unknown, source: string): Promise<UserConfig> {
+  const { z } = await import("zod");
+  const schema = z
+    .object({
+      runtimeImages: z.record(z.string(), z.string()).optional(),
+      runtimePackages: z.record(z.string(), z.record(z.string(), z.string())).optional(),
+      policy: z
+        .object({
+          frontendServer: z.enum(["nginx", "leave"]).optional(),
+          minScore: z.number().int().min(0).optional(),
+        })
+        .strict()
+        .optional(),
+    })
+    .strict();
   const r = schema.safeParse(raw ?? {});
   if (!r.success) {
     const first = r.error.issues[0]!;
@@ -44,14 +46,16 @@ export async function loadConfig(
     }
     let raw: unknown;
     try {
-      raw = file.endsWith(".json") ? JSON.parse(text) : parseYaml(text);
+      raw = file.endsWith(".json") ? JSON.parse(text) : await parseYaml(text);
     } catch (error) {
+      const kind = file.endsWith(".json") ? "JSON" : "YAML";
       throw new Error(
-        `${file}: config is not valid ${file.endsWith(".json") ? "JSON" : "YAML"}: ${(error as Error).message.split("\n")[0]}`,
+        `${file}: config is not valid ${kind}: ${(error as Error).message.split("\n")[0]}`,
       );
     }
-    return { config: validateConfig(raw, file), source: file };
+    return { config: await validateConfig(raw, file), source: file };
   }
+  const yamlLoader = (_path: string, content: string) => parseYaml(content);
   const found = await lilconfig("msb-migrate", {
     searchPlaces: [
       "package.json",
@@ -64,5 +68,5 @@ export async function loadConfig(
     stopDir: process.cwd(),
   }).search();
   if (!found) return { config: {}, source: null };
-  return { config: validateConfig(found.config, found.filepath), source: found.filepath };
+  return { config: await validateConfig(found.config, found.filepath), source: found.filepath };
 }

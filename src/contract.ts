@@ -1,7 +1,7 @@
 // The contract check: the converted file's final stage must behave like the original image.
 // It reads the rendered text again, independently of the plan that produced it.
 import { posix } from "node:path";
-import { commandSpec, expand, imageInfo, readImageRef } from "./analyse.js";
+import { commandSpec, expand, imageInfo, programOf, readImageRef } from "./analyse.js";
 import { familyOf, images } from "./data.js";
 import { parseDocument } from "./parse/document.js";
 import { resolvePath } from "./parse/shell.js";
@@ -19,6 +19,8 @@ export interface ImageContract {
   shell: string;
   entrypoint: string;
   cmd: string;
+  /** The words the container runs (ENTRYPOINT + CMD as Docker combines them). */
+  run: string[];
   /** The runtime facts the check needs about the stage. */
   base: ImageInfo | null;
   baseName: string;
@@ -52,11 +54,14 @@ export function stageContract(doc: Document): ImageContract {
     shell: "",
     entrypoint: "",
     cmd: base?.cmd ? JSON.stringify(base.cmd) : `(inherited from ${ref.ref})`,
+    run: base?.cmd ?? [],
     base,
     baseName: ref.ref,
     instructions: stage,
   };
   const env: Record<string, string> = { ...args, ...(base?.env ?? {}) };
+  let entryWords: string[] | null = null;
+  let entryExec = false;
   for (const ins of stage) {
     switch (ins.keyword) {
       case "ENV":
@@ -89,13 +94,21 @@ export function stageContract(doc: Document): ImageContract {
       case "SHELL":
         c.shell = ins.args;
         break;
-      case "ENTRYPOINT":
+      case "ENTRYPOINT": {
         c.entrypoint = normCommand(ins);
         c.cmd = "";
+        const spec = commandSpec(ins);
+        entryExec = spec.form === "exec";
+        c.run = spec.words;
+        entryWords = spec.words;
         break;
-      case "CMD":
+      }
+      case "CMD": {
         c.cmd = normCommand(ins);
+        const words = commandSpec(ins).words;
+        c.run = entryWords ? (entryExec ? [...entryWords, ...words] : entryWords) : words;
         break;
+      }
     }
   }
   c.expose = [...new Set(c.expose)].sort();
@@ -215,16 +228,7 @@ export function checkContract(
 }
 
 function runningProgram(c: ImageContract): string | null {
-  const words = (x: string) => (x.startsWith("[") ? (JSON.parse(x) as string[]) : x.split(/\s+/));
-  const all = c.entrypoint
-    ? words(c.entrypoint)
-    : c.cmd && !c.cmd.startsWith("(")
-      ? words(c.cmd)
-      : [];
-  let w = all;
-  if (/^(\/bin\/)?(ba)?sh$/.test(w[0] ?? "") && w[1] === "-c") w = (w[2] ?? "").split(/\s+/);
-  while (w[0] === "exec" || w[0]?.includes("=")) w = w.slice(1);
-  return w[0] ?? null;
+  return programOf(c.run)?.program ?? null;
 }
 
 /** Package names a RUN of the stage installs (`apk add tini`, `apt-get install -y curl`). */

@@ -1,90 +1,27 @@
-// Loads the knowledge that is data (data/*.yaml), validated once at start-up.
-import { readFileSync } from "node:fs";
+// The knowledge that is data (data/*.yaml): validated YAML in development, pre-validated JSON
+// (dist/src/data.json, written by `npm run build`) in a build, so start-up needs no YAML or zod.
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { parse as parseYaml } from "yaml";
-import { z } from "zod";
+import type { DataFiles, FamilyData } from "./data-schema.js";
 
-const dataDir = fileURLToPath(new URL("../data/", import.meta.url));
+export type { CommandRule, FamilyData, StaticServer } from "./data-schema.js";
 
-function load<T>(file: string, schema: z.ZodType<T>): T {
-  const raw: unknown = parseYaml(readFileSync(dataDir + file, "utf8"));
-  const result = schema.safeParse(raw);
-  if (!result.success) throw new Error(`data/${file} is invalid: ${result.error.message}`);
-  return result.data;
+// data/ sits beside src/ in the repository and two levels up from dist/src/ in a build.
+const dataDir = [new URL("../data/", import.meta.url), new URL("../../data/", import.meta.url)]
+  .map((u) => fileURLToPath(u))
+  .find((d) => existsSync(d + "images.yaml"))!;
+const compiled = fileURLToPath(new URL("./data.json", import.meta.url));
+
+async function loadData(): Promise<DataFiles> {
+  if (existsSync(compiled)) return JSON.parse(readFileSync(compiled, "utf8")) as DataFiles;
+  const { loadDataFromYaml } = await import("./data-schema.js");
+  return loadDataFromYaml(dataDir);
 }
 
-const strList = z.array(z.string());
-const oneOrMany = z.union([z.string(), strList]);
-
-const familySchema = z.object({
-  family: z.string(),
-  match: z.string(),
-  kind: z.enum(["toolchain", "os", "runtime", "server", "distroless"]),
-  ecosystem: z.string().optional(),
-  distro: z.enum(["debian", "ubuntu", "alpine", "rhel", "windows", "none", "unknown"]),
-  libc: z.enum(["glibc", "musl", "none", "unknown"]),
-  shell: z.boolean(),
-  workdir: z.string().optional(),
-  env: z.record(z.string(), z.string()).default({}),
-  path: strList.default([]),
-  users: strList.default([]),
-  cmd: strList.optional(),
-  programs: strList.default([]),
-});
-export type FamilyData = z.infer<typeof familySchema>;
-
-const imagesSchema = z.object({
-  standardPath: strList,
-  defaultCodename: z.string(),
-  debianVersions: z.record(z.string(), z.string()),
-  families: z.array(familySchema),
-  distroUsers: z.record(z.string(), strList),
-  shellPrograms: strList,
-  alpinePrograms: strList,
-  runtimeImages: z.record(z.string(), z.record(z.string(), z.string())),
-});
-
-const counterpart = z.union([z.string(), z.record(z.string(), z.string())]);
-const packagesSchema = z.object({
-  managers: z.record(
-    z.string(),
-    z.object({ install: strList, remove: strList, family: z.string() }),
-  ),
-  buildOnly: z.record(z.string(), strList),
-  downloadTools: strList,
-  headersOnly: strList,
-  devSuffix: z.record(z.string(), z.string()),
-  runtimeCounterparts: z.record(z.string(), z.record(z.string(), counterpart)),
-  builderOnlyEnv: strList,
-});
-
-const ruleSchema = z.object({
-  id: z.string(),
-  program: oneOrMany,
-  sub: strList.optional(),
-  role: z.enum(["build", "dependency", "artifact", "toolchain"]),
-  ecosystem: z.string().optional(),
-  score: z.number(),
-  atRuntime: z.boolean().optional(),
-});
-export type CommandRule = z.infer<typeof ruleSchema>;
-const matcherSchema = z.object({ program: oneOrMany, sub: strList.optional() });
-const commandsSchema = z.object({
-  rules: z.array(ruleSchema),
-  toolchainAtRuntime: z.array(matcherSchema),
-  staticServers: z.array(
-    matcherSchema.extend({
-      defaultDir: z.string(),
-      spaFlag: z.string().optional(),
-      fixedDir: z.boolean().optional(),
-    }),
-  ),
-});
-export type StaticServer = z.infer<typeof commandsSchema>["staticServers"][number];
-
-export const images = load("images.yaml", imagesSchema);
-export const packages = load("packages.yaml", packagesSchema);
-export const commands = load("commands.yaml", commandsSchema);
+const data = await loadData();
+export const images = data.images;
+export const packages = data.packages;
+export const commands = data.commands;
 
 const familyRegexes = images.families.map((f) => ({ family: f, re: new RegExp(f.match) }));
 

@@ -58,7 +58,13 @@ function installCandidates(ctx: TransformContext): Candidate[] {
     if (!known) continue;
     const prefix = expand(known, env);
     const root = posix.join("/", expand(destdir, env), prefix).replace(/\/$/, "") || "/";
-    list.push({ path: root + "/", dir: true, line: ins.line, rule: "make-install" });
+    // Whether a program lands in bin/ or sbin/ (or lib/…) is the Makefile's business, so a prefix
+    // is only usable when it can be copied whole: a private one, or /usr/local on a plain OS image
+    // (where nothing else lives). /usr, or /usr/local of a toolchain image, stays unknown.
+    const usable =
+      !SYSTEM_PREFIXES.has(root) && (root !== "/usr/local" || ctx.facts.baseInfo?.kind === "os");
+    if (usable)
+      list.push({ path: root + "/", dir: true, whole: true, line: ins.line, rule: "make-install" });
   }
   return list;
 }
@@ -80,43 +86,14 @@ const cCpp: Transform = {
     return score > 0 ? { ecosystem: "c-cpp", score, evidence } : null;
   },
   plan(ctx) {
-    const installs = installCandidates(ctx);
-    const list = [...genericCandidates(ctx), ...installs];
+    const list = [...genericCandidates(ctx), ...installCandidates(ctx)];
     const resolved = resolveArtifacts(ctx, list);
     if ("leave" in resolved) return resolved;
-    const notes: string[] = [];
-    // A private prefix (/opt/app) holds libraries and data too: copy all of it.
-    for (const inst of installs) {
-      if (inst.rule !== "make-install") continue;
-      const prefix = inst.path.replace(/\/$/, "");
-      if (SYSTEM_PREFIXES.has(prefix)) continue;
-      const clean = prefix !== "/usr/local" || ctx.facts.baseInfo?.kind === "os";
-      if (!clean) {
-        notes.push(
-          `make install wrote under ${prefix}, which the ${ctx.facts.baseInfo?.family} image also uses: only the program is copied`,
-        );
-        continue;
-      }
-      const inside = resolved.artifacts.filter((a) => a.from.startsWith(prefix + "/"));
-      if (inside.length === 0) continue;
-      resolved.artifacts.splice(
-        0,
-        resolved.artifacts.length,
-        ...resolved.artifacts.filter((a) => !a.from.startsWith(prefix + "/")),
-      );
-      resolved.artifacts.push({
-        from: prefix,
-        to: prefix,
-        why: `install prefix of line ${inst.line}: programs, libraries and data`,
-        rule: "make-install",
-      });
-    }
     return {
       ...nativeClass(ctx),
       artifacts: resolved.artifacts,
       needsShell: resolved.script,
       evidence: resolved.evidence,
-      notes,
     };
   },
 };

@@ -44,7 +44,7 @@ function candidates(ctx: TransformContext): { list: Candidate[]; cgoOff: boolean
     }
     const gopath = expand(env["GOPATH"] ?? "/go", env).split(":")[0]!;
     const bin = env["GOBIN"] ? expand(env["GOBIN"], env) : posix.join(gopath, "bin");
-    const named = pkgs.filter((p) => p !== "." && !p.includes("..."));
+    const named = pkgs.filter((p) => p.replace(/\/$/, "") !== "." && !p.includes("..."));
     for (const p of named) {
       const clean = p.replace(/@.*$/, "");
       list.push({

@@ -10,6 +10,9 @@ export async function writeAtomic(original: ReadFile, text: string): Promise<voi
   let handle: fs.FileHandle | undefined;
   try {
     // Writable? Check first so a read-only file is reported, not silently replaced by rename.
+    // Root passes access(2) checks, so a file without write bits counts as read-only too.
+    if ((original.mode & 0o222) === 0)
+      throw new InputError(path, "is read-only; not overwritten", "unwritable");
     await fs.access(path, fs.constants.W_OK).catch((error: unknown) => {
       throw new InputError(path, `cannot write: ${describeFsError(error)}`, "unwritable");
     });

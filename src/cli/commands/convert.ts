@@ -97,6 +97,10 @@ export async function runConvert(
   const reports: FileReport[] = [];
   const write = !opts.dryRun && !opts.check && !opts.json;
 
+  if (paths.includes("-") && paths.length > 1) {
+    io.stderr.write("msb-migrate: - (stdin) cannot be combined with other paths\n");
+    return 2;
+  }
   if (paths.length === 1 && paths[0] === "-") {
     let r: ConvertResult;
     try {

@@ -1,0 +1,100 @@
+// Validates the knowledge that is data (data/*.yaml). Loaded only when the data is read from
+// YAML (development, tests); a build ships it pre-validated as JSON (see writeCompiled).
+import { readFileSync, writeFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+
+function load<T>(dataDir: string, file: string, schema: z.ZodType<T>): T {
+  const raw: unknown = parseYaml(readFileSync(dataDir + file, "utf8"));
+  const result = schema.safeParse(raw);
+  if (!result.success) throw new Error(`data/${file} is invalid: ${result.error.message}`);
+  return result.data;
+}
+
+const strList = z.array(z.string());
+const oneOrMany = z.union([z.string(), strList]);
+
+const familySchema = z.object({
+  family: z.string(),
+  match: z.string(),
+  kind: z.enum(["toolchain", "os", "runtime", "server", "distroless"]),
+  ecosystem: z.string().optional(),
+  distro: z.enum(["debian", "ubuntu", "alpine", "rhel", "windows", "none", "unknown"]),
+  libc: z.enum(["glibc", "musl", "none", "unknown"]),
+  shell: z.boolean(),
+  workdir: z.string().optional(),
+  env: z.record(z.string(), z.string()).default({}),
+  path: strList.default([]),
+  users: strList.default([]),
+  cmd: strList.optional(),
+  programs: strList.default([]),
+});
+export type FamilyData = z.infer<typeof familySchema>;
+
+const imagesSchema = z.object({
+  standardPath: strList,
+  defaultCodename: z.string(),
+  debianVersions: z.record(z.string(), z.string()),
+  families: z.array(familySchema),
+  distroUsers: z.record(z.string(), strList),
+  shellPrograms: strList,
+  alpinePrograms: strList,
+  runtimeImages: z.record(z.string(), z.record(z.string(), z.string())),
+});
+
+const counterpart = z.union([z.string(), z.record(z.string(), z.string())]);
+const packagesSchema = z.object({
+  managers: z.record(
+    z.string(),
+    z.object({ install: strList, remove: strList, family: z.string() }),
+  ),
+  buildOnly: z.record(z.string(), strList),
+  downloadTools: strList,
+  headersOnly: strList,
+  devSuffix: z.record(z.string(), z.string()),
+  runtimeCounterparts: z.record(z.string(), z.record(z.string(), counterpart)),
+  builderOnlyEnv: strList,
+});
+
+const ruleSchema = z.object({
+  id: z.string(),
+  program: oneOrMany,
+  sub: strList.optional(),
+  role: z.enum(["build", "dependency", "artifact", "toolchain"]),
+  ecosystem: z.string().optional(),
+  score: z.number(),
+  atRuntime: z.boolean().optional(),
+});
+export type CommandRule = z.infer<typeof ruleSchema>;
+const matcherSchema = z.object({ program: oneOrMany, sub: strList.optional() });
+const commandsSchema = z.object({
+  rules: z.array(ruleSchema),
+  toolchainAtRuntime: z.array(matcherSchema),
+  staticServers: z.array(
+    matcherSchema.extend({
+      defaultDir: z.string(),
+      spaFlag: z.string().optional(),
+      fixedDir: z.boolean().optional(),
+    }),
+  ),
+});
+export type StaticServer = z.infer<typeof commandsSchema>["staticServers"][number];
+
+export type DataFiles = {
+  images: z.infer<typeof imagesSchema>;
+  packages: z.infer<typeof packagesSchema>;
+  commands: z.infer<typeof commandsSchema>;
+};
+
+export function loadDataFromYaml(dataDir: string): DataFiles {
+  return {
+    images: load(dataDir, "images.yaml", imagesSchema),
+    packages: load(dataDir, "packages.yaml", packagesSchema),
+    commands: load(dataDir, "commands.yaml", commandsSchema),
+  };
+}
+
+/** Build step: validate the YAML once and write it as JSON for fast start-up. */
+export function writeCompiled(dataDir: string, out: string): void {
+  writeFileSync(out, JSON.stringify(loadDataFromYaml(dataDir)));
+}
