@@ -45,7 +45,8 @@ export function javaVersion(family: string | undefined, tag: string): number | n
 }
 
 interface Build {
-  tool: "maven" | "gradle";
+  tool: "maven" | "gradle" | "jar";
+  /** Project folder (Maven/Gradle), or the jar file itself (the `jar` tool). */
   dir: string;
   line: number;
   text: string;
@@ -64,6 +65,14 @@ function builds(ctx: TransformContext): Build[] {
         ? resolvePath(cmd.cwd, pom.endsWith(".xml") ? posix.dirname(pom) : pom)
         : cmd.cwd;
       out.push({ tool: "maven", dir, line: ins.line, text: cmd.text });
+    } else if (name === "jar") {
+      // `jar cfe app.jar Main -C classes .` / `jar --create --file app.jar …`
+      const mode = cmd.args[0] ?? "";
+      const create = cmd.args.includes("--create") || /^-?c[a-zA-Z]*$/.test(mode);
+      const file =
+        option(cmd.args, ["--file"]) ?? (/^-?c[a-zA-Z]*f/.test(mode) ? cmd.args[1] : undefined);
+      if (create && file)
+        out.push({ tool: "jar", dir: resolvePath(cmd.cwd, file), line: ins.line, text: cmd.text });
     } else if (GRADLE.has(name)) {
       const tasks = gradleTasks(cmd);
       if (tasks.length === 0 || tasks.every((t) => GRADLE_NON_BUILD.has(t.replace(/^.*:/, ""))))
@@ -122,6 +131,7 @@ const GLOB = /[*?[]/;
 /** A jar path the build writes: `<project>/…/target/x.jar` or `<project>/…/build/libs/x.jar`. */
 function builtBy(path: string, all: Build[]): Build | undefined {
   return all.find((b) => {
+    if (b.tool === "jar") return b.dir === path;
     const rel = posix.relative(b.dir, path);
     if (rel.startsWith("..") || posix.isAbsolute(rel)) return false;
     const out = b.tool === "maven" ? /(^|\/)target\/[^/]+\.jar$/ : /(^|\/)build\/libs\/[^/]+\.jar$/;
@@ -154,7 +164,10 @@ const java: Transform = {
       );
     const all = builds(ctx);
     if (all.length === 0)
-      return leave("nothing-built", "no Maven package or Gradle jar task is seen: no jar is built");
+      return leave(
+        "nothing-built",
+        "no Maven package, Gradle jar task or `jar` tool run is seen: no jar is built",
+      );
     if (allCommands(ctx).some(({ cmd }) => cmd.args.some((a) => a.includes("copy-dependencies"))))
       return leave(
         "artifact-unknown",
