@@ -25,9 +25,10 @@ function buildIsFresh() {
 }
 
 if (buildIsFresh()) {
-  await import("../dist/src/cli/main.js");
+  await import("../dist/msb-migrate.mjs");
 } else {
   const { register } = await import("tsx/esm/api");
   register();
-  await import("../src/cli/main.ts");
+  const { runCli } = await import("../src/cli/main.ts");
+  await runCli();
 }

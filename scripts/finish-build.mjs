@@ -1,9 +1,38 @@
-// After tsc: validate data/*.yaml once into dist/src/data.json, then stamp the build so the
+// After tsc: validate data/*.yaml once into JSON, bundle the CLI into one file for a fast cold
+// start (every transform in transforms/ registered up front), then stamp the build so the
 // launcher (bin/msb-migrate.js) knows it is newer than the sources.
-import { writeFileSync } from "node:fs";
+import { readdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
-const { writeCompiled } = await import(root + "dist/src/data-schema.js");
-writeCompiled(root + "data/", root + "dist/src/data.json");
-writeFileSync(root + "dist/.stamp", String(Date.now()));
+const dist = root + "dist/";
+const { writeCompiled } = await import(dist + "src/data-schema.js");
+writeCompiled(root + "data/", dist + "src/data.json");
+writeCompiled(root + "data/", dist + "data.json");
+
+const transforms = readdirSync(dist + "transforms")
+  .filter((f) => f.endsWith(".js"))
+  .sort();
+const entry = [
+  ...transforms.map((f, i) => `import t${i} from "./transforms/${f}";`),
+  `globalThis.__MSB_TRANSFORMS__ = [${transforms.map((_, i) => `t${i}`).join(", ")}];`,
+  `const { runCli } = await import("./src/cli/main.js");`,
+  `await runCli();`,
+].join("\n");
+writeFileSync(dist + "cli-entry.mjs", entry + "\n");
+await build({
+  entryPoints: [dist + "cli-entry.mjs"],
+  outfile: dist + "msb-migrate.mjs",
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  // Loaded only to validate YAML or user config: keep them out of the start-up path.
+  external: ["zod", "yaml", "esbuild", "tsx"],
+  banner: {
+    js: "import { createRequire as __msbCreateRequire } from 'node:module'; const require = __msbCreateRequire(import.meta.url);",
+  },
+  logLevel: "warning",
+});
+writeFileSync(dist + ".stamp", String(Date.now()));

@@ -15,7 +15,8 @@ import type {
   ShellCommand,
 } from "./types.js";
 
-const METADATA = new Set([
+/** Instructions that set the image's configuration; all but ONBUILD reach the runtime stage. */
+export const IMAGE_CONFIG = new Set([
   "ENV",
   "WORKDIR",
   "USER",
@@ -29,8 +30,8 @@ const METADATA = new Set([
   "CMD",
   "ARG",
   "MAINTAINER",
-  "ONBUILD",
 ]);
+const METADATA = new Set([...IMAGE_CONFIG, "ONBUILD"]);
 const SETUP_PROGRAMS = new Set([
   "useradd",
   "adduser",
@@ -231,6 +232,21 @@ export function programOf(all: string[]): { program: string; args: string[] } | 
   while (words[0] === "exec" || words[0]?.includes("=")) words = words.slice(1);
   if (!words[0]) return null;
   return { program: words[0], args: words.slice(1) };
+}
+
+/** The program a HEALTHCHECK runs (`[--opts] CMD …` in exec or shell form); null for NONE. */
+export function healthcheckCommand(args: string): { program: string; args: string[] } | null {
+  const m = /^(?:--\S+\s+)*CMD(?:-SHELL)?\s+([\s\S]*)$/i.exec(args.trim());
+  if (!m) return null;
+  const body = m[1]!.trim();
+  if (body.startsWith("[")) {
+    try {
+      return programOf(JSON.parse(body) as string[]);
+    } catch {
+      return null;
+    }
+  }
+  return programOf(["sh", "-c", body]);
 }
 
 /** The shell words of a CMD/ENTRYPOINT for matching (exec words, or first shell command's words). */

@@ -171,7 +171,7 @@ export function resolveArtifacts(
     for (const c of candidates) if (c.whole) add(wholeDir(c));
     for (const c of files) {
       if (sources.has(c.path) || c.path.includes("$")) continue;
-      add({ from: c.path, to: c.path, why: `output of line ${c.line}`, rule: c.rule });
+      add(outputCopy(c));
     }
     if (artifacts.length === 0) {
       return {
@@ -204,14 +204,14 @@ export function resolveArtifacts(
     }
     script = true;
     add({
-      from: copied,
-      to: copied,
-      why: "entry script copied from the build context",
+      from: copied.path,
+      to: copied.path,
+      why: `entry script copied from the build context by line ${copied.line}`,
       rule: "entry-script",
+      line: copied.line,
     });
     // A script starts something we cannot see: carry every explicit output with it.
-    for (const c of files)
-      add({ from: c.path, to: c.path, why: `output of line ${c.line}`, rule: c.rule });
+    for (const c of files) add(outputCopy(c));
     for (const c of candidates) if (c.whole) add(wholeDir(c));
     if (artifacts.length === 1) {
       return {
@@ -232,6 +232,7 @@ export function resolveArtifacts(
         to: w,
         why: `argument of the command, output of line ${hit.line}`,
         rule: hit.rule,
+        line: hit.line,
       });
   }
   return { artifacts, evidence, script };
@@ -263,7 +264,9 @@ function findProduced(
     const p = resolvePath(workdir, program);
     const hit = match(p);
     if (hit?.whole) return wholeDir(hit);
-    return hit ? { from: p, to: p, why: `output of line ${hit.line}`, rule: hit.rule } : null;
+    return hit
+      ? { from: p, to: p, why: `output of line ${hit.line}`, rule: hit.rule, line: hit.line }
+      : null;
   }
   const onRuntimePath = runtimePath(ctx);
   for (const dir of builderPath(ctx)) {
@@ -276,9 +279,14 @@ function findProduced(
       to === p
         ? `output of line ${hit.line}, found on PATH`
         : `output of line ${hit.line}; ${dir} is not on the runtime PATH, so it goes to /usr/local/bin`;
-    return { from: p, to, why, rule: hit.rule };
+    return { from: p, to, why, rule: hit.rule, line: hit.line };
   }
   return null;
+}
+
+/** A build output copied to the same path in the runtime stage. */
+function outputCopy(c: Candidate): ArtifactCopy {
+  return { from: c.path, to: c.path, why: `output of line ${c.line}`, rule: c.rule, line: c.line };
 }
 
 /** The program sits among files copied in together (`cp -r run/* bin/`): keep them together. */
@@ -289,10 +297,15 @@ function wholeDir(hit: Candidate): ArtifactCopy {
     to: dir,
     why: `filled by line ${hit.line} with the program and its files`,
     rule: hit.rule,
+    line: hit.line,
   };
 }
 
-function fromContext(ctx: TransformContext, program: string, workdir: string): string | null {
+function fromContext(
+  ctx: TransformContext,
+  program: string,
+  workdir: string,
+): { path: string; line: number } | null {
   // A bare name is looked up on PATH, a path against the working directory.
   const paths = program.includes("/")
     ? [resolvePath(workdir, program)]
@@ -301,11 +314,8 @@ function fromContext(ctx: TransformContext, program: string, workdir: string): s
   for (const p of paths) {
     for (const c of copies) {
       const named = c.sources.some((s) => posix.basename(s) === posix.basename(p));
-      if (
-        c.dest === p ||
-        (c.dest.endsWith("/") && within(c.dest, p) && (named || program.includes("/")))
-      )
-        return p;
+      const inside = c.dest.endsWith("/") && within(c.dest, p) && (named || program.includes("/"));
+      if (c.dest === p || inside) return { path: p, line: c.line };
     }
   }
   return null;

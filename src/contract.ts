@@ -1,11 +1,25 @@
 // The contract check: the converted file's final stage must behave like the original image.
 // It reads the rendered text again, independently of the plan that produced it.
 import { posix } from "node:path";
-import { commandSpec, expand, imageInfo, programOf, readImageRef } from "./analyse.js";
+import {
+  commandSpec,
+  expand,
+  healthcheckCommand,
+  imageInfo,
+  programOf,
+  readImageRef,
+} from "./analyse.js";
 import { familyOf, images } from "./data.js";
 import { parseDocument } from "./parse/document.js";
 import { resolvePath } from "./parse/shell.js";
-import type { ContractCheck, Document, ImageInfo, InstructionNode, RuntimePlan } from "./types.js";
+import type {
+  ContractCheck,
+  Document,
+  Facts,
+  ImageInfo,
+  InstructionNode,
+  RuntimePlan,
+} from "./types.js";
 
 export interface ImageContract {
   env: Map<string, string>;
@@ -119,12 +133,17 @@ export function stageContract(doc: Document): ImageContract {
 const USER_TOOLS = new Set(["useradd", "adduser", "groupadd", "addgroup"]);
 
 /** Compare the original's final image with the converted file's final stage. */
+/** Roles of builder lines that may make what the runtime stage copies. */
+const PRODUCING = new Set(["build", "artifact", "context-copy"]);
+
 export function checkContract(
   original: Document,
+  facts: Facts,
   convertedText: string,
   plan: RuntimePlan,
-  droppedEnv: string[],
+  builderName: string,
 ): ContractCheck {
+  const droppedEnv = plan.droppedEnv;
   const before = stageContract(original);
   const converted = parseDocument(convertedText);
   const after = stageContract(converted);
@@ -179,7 +198,9 @@ export function checkContract(
     [after.entrypoint, after.cmd, after.healthcheck].some(
       (x) =>
         x && !x.startsWith("[") && !x.startsWith("(") && !/^NONE$/i.test(x) && !/CMD\s*\[/.test(x),
-    ) || after.instructions.some((i) => i.keyword === "RUN");
+    ) ||
+    after.instructions.some((i) => i.keyword === "RUN") ||
+    /\.sh$/.test(runningProgram(after) ?? "");
   if (shellNeeded && runtime && !runtime.shell) {
     items.push({
       field: "shell",
@@ -189,19 +210,45 @@ export function checkContract(
   } else if (shellNeeded) {
     items.push({ field: "shell", status: "same", detail: "the runtime image has a shell" });
   }
-  const program = runningProgram(after);
-  if (program) {
-    const declaredPath = after.env.get("PATH");
-    const path = declaredPath
-      ? expand(declaredPath, { PATH: images.standardPath.join(":") }).split(":")
-      : images.standardPath;
-    const installed = [...plan.runtimePackages, ...stagePackages(after.instructions)];
+  const declaredPath = after.env.get("PATH");
+  const path = declaredPath
+    ? expand(declaredPath, { PATH: images.standardPath.join(":") }).split(":")
+    : images.standardPath;
+  const installed = [...plan.runtimePackages, ...stagePackages(after.instructions)];
+  const checkProgram = (field: string, program: string | null) => {
+    if (!program) return;
     const provided = providedBy(runtime, program, dests, installed, after.workdir, path);
     items.push({
-      field: "program",
+      field,
       status: provided ? "same" : "missing",
       detail: provided ? `${program}: ${provided}` : `${program} is not in the runtime stage`,
     });
+  };
+  checkProgram("program", runningProgram(after));
+  checkProgram("healthcheck program", healthcheckProgram(after));
+
+  // Every COPY --from=<builder> source must come from a step of the builder that makes it.
+  for (const ins of after.instructions) {
+    const from = ins.flags["from"];
+    if (
+      (ins.keyword !== "COPY" && ins.keyword !== "ADD") ||
+      !from ||
+      from.toLowerCase() !== builderName.toLowerCase()
+    )
+      continue;
+    const words = ins.exec ?? ins.args.split(/\s+/).filter((w) => !w.startsWith("--"));
+    for (const src of words.slice(0, -1)) {
+      const artifact = plan.artifacts.find((a) => a.from === src);
+      const line = artifact ? facts.lines.find((l) => l.line === artifact.line) : undefined;
+      const producing = line && PRODUCING.has(line.role);
+      items.push({
+        field: `COPY --from=${from} ${src}`,
+        status: producing ? "same" : "missing",
+        detail: producing
+          ? `made by line ${line.line} (${line.role}${line.evidence[0] ? `: ${line.evidence[0].rule}` : ""})`
+          : `no step of the builder is seen to make ${src}`,
+      });
+    }
   }
   if (after.user && !/^\d+(:\d+)?$/.test(after.user)) {
     const name = after.user.split(":")[0]!;
@@ -219,12 +266,14 @@ export function checkContract(
           : `${name} is neither created in the runtime stage nor defined by ${after.baseName}`,
     });
   }
-  for (const a of plan.artifacts)
-    items.push({ field: `COPY ${a.from}`, status: "same", detail: a.why });
   return {
     ok: items.every((i) => i.status === "same" || i.status === "dropped" || i.status === "changed"),
     items,
   };
+}
+
+function healthcheckProgram(c: ImageContract): string | null {
+  return healthcheckCommand(c.healthcheck)?.program ?? null;
 }
 
 function runningProgram(c: ImageContract): string | null {

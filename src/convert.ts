@@ -2,7 +2,7 @@
 import { analyse } from "./analyse.js";
 import { checkContract } from "./contract.js";
 import { makePatch } from "./diff.js";
-import { explainContract, explainFacts, explainLeave, explainPlan } from "./explain.js";
+import { explainContract, explainLines, explainLeave, explainPlan } from "./explain.js";
 import { parseDocument } from "./parse/document.js";
 import { planConversion } from "./plan.js";
 import { render } from "./render.js";
@@ -51,16 +51,19 @@ export function convert(text: string, options: ConvertOptions = {}): ConvertResu
   }
   const facts = analyse(doc);
   result.facts = facts;
-  result.explanation.push(...explainFacts(facts));
   const ctx: TransformContext = { doc, facts, config: options.config ?? {} };
   const planned = planConversion(ctx, options);
-  if ("leave" in planned) return left(planned.leave);
+  if ("leave" in planned) {
+    result.explanation.push(...explainLines(doc, facts, null));
+    return left(planned.leave);
+  }
+  result.explanation.push(...explainLines(doc, facts, planned));
   result.ecosystem = planned.plan.ecosystem;
   result.detections = planned.detections;
   result.plan = planned.plan;
   result.explanation.push(...explainPlan(planned, facts));
   const output = render(ctx, planned);
-  const contract = checkContract(doc, output, planned.plan, planned.plan.droppedEnv);
+  const contract = checkContract(doc, facts, output, planned.plan, planned.builderName);
   result.contract = contract;
   result.explanation.push(...explainContract(contract));
   if (!contract.ok) {

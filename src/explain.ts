@@ -1,20 +1,28 @@
 // Explanations: which line was judged what, and why, in words people and PR bodies can use.
 import type { Planned } from "./plan.js";
-import type { ContractCheck, Explanation, Facts, Reason } from "./types.js";
+import type { ContractCheck, Document, Explanation, Facts, Reason } from "./types.js";
 
-export function explainFacts(facts: Facts): Explanation[] {
-  const out: Explanation[] = [];
-  for (const l of facts.lines) {
-    if (l.role === "metadata" || (l.role === "other" && l.evidence.length === 0)) continue;
+/** Where a line ends up in the rewrite. */
+function placement(index: number, planned: Planned): string {
+  const { plan, lastBuild } = planned;
+  if (index === 0) return `builder stage "${planned.builderName}"`;
+  if (index > lastBuild)
+    return plan.builderOnly.includes(index) ? "moved into the builder" : "runtime stage";
+  return plan.carried.includes(index)
+    ? "builder, and repeated in the runtime stage"
+    : "builder only";
+}
+
+/** One entry per instruction: its role, the evidence, and (when converting) where it goes. */
+export function explainLines(doc: Document, facts: Facts, planned: Planned | null): Explanation[] {
+  return facts.lines.map((l) => {
     const ev = l.evidence[0];
-    out.push({
-      line: l.line,
-      role: l.role,
-      text: ev ? `${ev.why}: ${ev.match}` : l.role,
-      ...(ev ? { rule: ev.rule } : {}),
-    });
-  }
-  return out;
+    const ins = doc.instructions[l.index]!;
+    const args = ins.args.length > 80 ? ins.args.slice(0, 77) + "..." : ins.args;
+    const what = ev ? `${ev.why}: ${ev.match}` : `${ins.keyword} ${args}`;
+    const where = planned ? ` → ${placement(l.index, planned)}` : "";
+    return { line: l.line, role: l.role, text: what + where, ...(ev ? { rule: ev.rule } : {}) };
+  });
 }
 
 export function explainPlan(planned: Planned, facts: Facts): Explanation[] {

@@ -1,5 +1,11 @@
 // Plan: from the facts and the chosen transform's plan, the full runtime stage.
-import { imageInfo, isBuildOnlyPackage, readImageRef } from "./analyse.js";
+import {
+  healthcheckCommand,
+  IMAGE_CONFIG,
+  imageInfo,
+  isBuildOnlyPackage,
+  readImageRef,
+} from "./analyse.js";
 import { contextCopies, entryProgram, toolchainAtRuntime } from "./artifacts.js";
 import { images, packages } from "./data.js";
 import { transforms } from "./registry.js";
@@ -128,23 +134,7 @@ export function planConversion(
     if (ins.keyword === "RUN" && role === "runtime-setup") {
       carried.push(ins.index);
       needsShell = true;
-    } else if (
-      [
-        "ENV",
-        "WORKDIR",
-        "USER",
-        "EXPOSE",
-        "LABEL",
-        "VOLUME",
-        "HEALTHCHECK",
-        "STOPSIGNAL",
-        "SHELL",
-        "ENTRYPOINT",
-        "CMD",
-        "ARG",
-        "MAINTAINER",
-      ].includes(ins.keyword)
-    ) {
+    } else if (IMAGE_CONFIG.has(ins.keyword)) {
       carried.push(ins.index);
     }
   }
@@ -186,12 +176,12 @@ export function planConversion(
   if ("leave" in chosen) return chosen;
 
   // Artifacts that a step of the tail copies from the context are already there.
-  const tailDests = new Set(
-    contextCopies(ctx)
-      .filter((c) => c.index > lastBuild)
-      .map((c) => c.dest),
-  );
-  const artifacts = tp.artifacts.filter((a) => !(a.rule === "entry-script" && tailDests.has(a.to)));
+  const tailDests = contextCopies(ctx)
+    .filter((c) => c.index > lastBuild)
+    .map((c) => c.dest);
+  const inTail = (p: string) =>
+    tailDests.some((d) => d === p || (d.endsWith("/") && p.startsWith(d)));
+  const artifacts = tp.artifacts.filter((a) => !(a.rule === "entry-script" && inTail(a.to)));
   const extraSteps = [
     ...installStep(ctx.facts.packageManager, runtime.names),
     ...(tp.extraSteps ?? []),
@@ -200,7 +190,10 @@ export function planConversion(
   const plan: RuntimePlan = {
     ecosystem: best.d.ecosystem,
     image: chosen.image,
-    imageWhy: chosen.why,
+    imageWhy:
+      chosen.why.startsWith("--") || chosen.why.startsWith("config")
+        ? chosen.why
+        : `${tp.runtimeWhy} (${chosen.why})`,
     imageInfo: imageInfo(readImageRef(chosen.image)),
     artifacts,
     runtimePackages: runtime.names,
@@ -231,13 +224,18 @@ function runtimePackages(
 ): { names: string[]; notes: string[] } | LeaveAlone {
   const names: string[] = [];
   const notes: string[] = [];
+  // Packages that carried or tail steps install already need no second install.
+  const installed = new Set<string>();
   const release = ctx.facts.baseInfo?.release ?? "default";
   const usedAtRuntime = ctx.doc.instructions
     .filter((i) => i.index > lastBuild || ["CMD", "ENTRYPOINT", "HEALTHCHECK"].includes(i.keyword))
     .map((i) => i.raw)
     .join(" ");
   for (const line of ctx.facts.lines) {
-    if (carried.includes(line.index) || line.index > lastBuild) continue;
+    if (carried.includes(line.index) || line.index > lastBuild) {
+      for (const p of line.packages) for (const n of p.names) installed.add(n);
+      continue;
+    }
     for (const { manager, names: pkgs } of line.packages) {
       const table =
         packages.runtimeCounterparts[
@@ -274,7 +272,14 @@ function runtimePackages(
       }
     }
   }
-  return { names: [...new Set(names)], notes };
+  // A health check that calls curl or wget needs it at run time, wherever the builder got it.
+  const health = ctx.doc.instructions.filter((i) => i.keyword === "HEALTHCHECK").pop();
+  const probe = health ? healthcheckCommand(health.args)?.program : undefined;
+  if (probe && packages.downloadTools.includes(probe) && !names.includes(probe)) {
+    names.push(probe);
+    notes.push(`${probe}: the HEALTHCHECK runs it`);
+  }
+  return { names: [...new Set(names)].filter((n) => !installed.has(n)), notes };
 }
 
 function installStep(manager: string | null, names: string[]): string[] {

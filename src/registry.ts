@@ -18,4 +18,7 @@ async function loadTransforms(): Promise<Transform[]> {
   return loaded;
 }
 
-export const transforms: Transform[] = await loadTransforms();
+// A bundled build registers its transforms before loading us (see scripts/finish-build.mjs).
+const bundled = (globalThis as { __MSB_TRANSFORMS__?: Transform[] }).__MSB_TRANSFORMS__;
+
+export const transforms: Transform[] = bundled ?? (await loadTransforms());

@@ -164,6 +164,8 @@ export interface ArtifactCopy {
   to: string;
   why: string;
   rule: string;
+  /** Line of the original file whose step produced or placed it. */
+  line: number;
   /** Optional --chown value to keep ownership when USER is not root. */
   chown?: string;
 }

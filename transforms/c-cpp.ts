@@ -17,8 +17,9 @@ import type { Transform, TransformContext } from "../src/transform.js";
 const SYSTEM_PREFIXES = new Set(["/usr", "/", ""]);
 
 /** Install prefixes seen: configure --prefix, cmake -DCMAKE_INSTALL_PREFIX, make PREFIX=. */
-function installCandidates(ctx: TransformContext): Candidate[] {
+function installCandidates(ctx: TransformContext): { list: Candidate[]; unknown: string[] } {
   const list: Candidate[] = [];
+  const unknown: string[] = [];
   // Where `make install` writes is only known from configure/cmake (default /usr/local) or an
   // explicit PREFIX; a hand-written Makefile may install anywhere, so it yields no candidate.
   let configured: string | undefined;
@@ -65,8 +66,12 @@ function installCandidates(ctx: TransformContext): Candidate[] {
       !SYSTEM_PREFIXES.has(root) && (root !== "/usr/local" || ctx.facts.baseInfo?.kind === "os");
     if (usable)
       list.push({ path: root + "/", dir: true, whole: true, line: ins.line, rule: "make-install" });
+    else
+      unknown.push(
+        `line ${ins.line} runs make install into ${root}, where the files it installs cannot be told from the image's own`,
+      );
   }
-  return list;
+  return { list, unknown };
 }
 
 const cCpp: Transform = {
@@ -86,9 +91,17 @@ const cCpp: Transform = {
     return score > 0 ? { ecosystem: "c-cpp", score, evidence } : null;
   },
   plan(ctx) {
-    const list = [...genericCandidates(ctx), ...installCandidates(ctx)];
-    const resolved = resolveArtifacts(ctx, list);
-    if ("leave" in resolved) return resolved;
+    const installs = installCandidates(ctx);
+    const resolved = resolveArtifacts(ctx, [...genericCandidates(ctx), ...installs.list]);
+    if ("leave" in resolved) {
+      if (installs.unknown.length === 0) return resolved;
+      return {
+        leave: {
+          ...resolved.leave,
+          message: `${resolved.leave.message}: ${installs.unknown.join("; ")}`,
+        },
+      };
+    }
     return {
       ...nativeClass(ctx),
       artifacts: resolved.artifacts,

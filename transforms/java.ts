@@ -224,6 +224,7 @@ const java: Transform = {
         to: stable,
         why: `the jar ${by.text} builds`,
         rule: `${by.tool}-jar`,
+        line: by.line,
       });
       evidence.push({ rule: `${by.tool}-jar`, match: by.text, why: `writes ${entry.jar}` });
     } else {
@@ -235,6 +236,7 @@ const java: Transform = {
           to: jar,
           why: `the jar ${by.text} builds`,
           rule: `${by.tool}-jar`,
+          line: by.line,
         });
         evidence.push({ rule: `${by.tool}-jar`, match: by.text, why: `writes ${jar}` });
       } else if (placed) {
@@ -243,6 +245,7 @@ const java: Transform = {
           to: jar,
           why: `placed by line ${placed.line}`,
           rule: placed.rule,
+          line: placed.line,
         });
         evidence.push({
           rule: placed.rule,
@@ -272,6 +275,7 @@ const java: Transform = {
           to: jar,
           why: `the jar ${built.text} builds (line ${tailCopy.line} copied ${tailCopy.sources[0]} from the build context instead)`,
           rule: `${built.tool}-jar`,
+          line: built.line,
         });
         evidence.push({ rule: `${built.tool}-jar`, match: built.text, why: `writes ${inBuilder}` });
         notes.push(

@@ -37,6 +37,12 @@ function staticServer(ctx: TransformContext) {
   };
 }
 
+/** The last build step: it writes the folder that is served. */
+function buildLine(ctx: TransformContext): number {
+  const builds = ctx.facts.lines.filter((l) => l.role === "build" || l.role === "artifact");
+  return builds[builds.length - 1]?.line ?? 0;
+}
+
 const nodeFrontend: Transform = {
   id: "node-frontend",
   describe:
@@ -95,6 +101,7 @@ const nodeFrontend: Transform = {
           to: "/usr/share/nginx/html",
           why: `the folder \`${server.command}\` serves`,
           rule: "static-server",
+          line: buildLine(ctx),
         },
       ],
       builderOnly: [...replaced, ...nodeSteps].map((i) => i.index),

@@ -73,6 +73,21 @@ function packageScript(ctx: TransformContext): string | null {
   return e && MANAGERS.has(e.program) ? [e.program, ...e.args].join(" ") : null;
 }
 
+/** Line of the last COPY/ADD from the context that puts this path in place. */
+function copiedFrom(ctx: TransformContext, path: string): number | undefined {
+  return contextCopies(ctx)
+    .filter((c) =>
+      c.dest.endsWith("/")
+        ? path.startsWith(c.dest) &&
+          c.sources.some(
+            (s) =>
+              /^\.\/?$/.test(s) || posix.basename(s) === posix.basename(path) || /[*?]/.test(s),
+          )
+        : c.dest === path,
+    )
+    .pop()?.line;
+}
+
 function isInstall(cmd: ShellCommand): boolean {
   if (!MANAGERS.has(cmd.name)) return false;
   if (cmd.args.some((a) => a === "-g" || a === "--global")) return false;
@@ -227,6 +242,7 @@ const nodeServer: Transform = {
         to: dir,
         why: `self-contained build output with its own node_modules; \`${entry.command}\` runs from it`,
         rule: "node-standalone",
+        line: compile.ins.line,
       });
     } else {
       const pruned = cmds.some(
@@ -254,14 +270,16 @@ const nodeServer: Transform = {
           ? `\`${prune}\` removes devDependencies (compilers, test tools) so the runtime stage copies production dependencies only; mkdir -p because ${manager} creates no node_modules for a project without dependencies`
           : `devDependencies are already left out; mkdir -p because ${manager} creates no node_modules for a project without dependencies`,
       });
-      const add = (name: string, why: string, rule: string) => {
+      const add = (name: string, why: string, rule: string, line: number) => {
         const p = posix.join(appDir, name);
-        if (!artifacts.some((a) => a.from === p)) artifacts.push({ from: p, to: p, why, rule });
+        if (!artifacts.some((a) => a.from === p))
+          artifacts.push({ from: p, to: p, why, rule, line });
       };
       add(
         "package.json",
         "the project manifest (module type, name) node reads at start",
         "node-manifest",
+        copiedFrom(ctx, posix.join(appDir, "package.json")) ?? install.ins.line,
       );
       add(
         "node_modules",
@@ -269,8 +287,14 @@ const nodeServer: Transform = {
           ? `production dependencies (devDependencies pruned in the builder)`
           : "production dependencies",
         "node-dependencies",
+        install.ins.line,
       );
-      add(top, `the build output \`${entry.command}\` runs from`, compiles(compile.cmd)!);
+      add(
+        top,
+        `the build output \`${entry.command}\` runs from`,
+        compiles(compile.cmd)!,
+        compile.ins.line,
+      );
       // Scripts a health check runs with node, copied from the build context.
       for (const ins of ctx.doc.instructions.filter((i) => i.keyword === "HEALTHCHECK")) {
         const m = /\bCMD\s+(?:\[\s*"?)?(?:node|nodejs)"?\s*,?\s*"?([^\s",\]]+)/.exec(ins.args);
@@ -278,7 +302,12 @@ const nodeServer: Transform = {
         const p = resolvePath(ctx.facts.finalWorkdir, m[1]!);
         const r = posix.relative(appDir, p);
         if (r.startsWith("..") || r.split("/")[0] === top) continue;
-        add(r, `the script HEALTHCHECK runs (line ${ins.line})`, "node-healthcheck");
+        add(
+          r,
+          `the script HEALTHCHECK runs (line ${ins.line})`,
+          "node-healthcheck",
+          copiedFrom(ctx, p) ?? ins.line,
+        );
       }
       notes.push(
         `only package.json, node_modules and ${top}/ reach the runtime stage: files the server reads from ${appDir} at run time (views, public assets, config) must be copied too`,

@@ -82,11 +82,14 @@ export async function main(argv: string[], io: Streams): Promise<number> {
   return code;
 }
 
-const isEntry = process.argv[1] && /msb-migrate(\.js)?$|cli\/main\.ts$/.test(process.argv[1]);
-if (isEntry) {
+/** Run as the program: real streams, exit code on the process. */
+export async function runCli(): Promise<void> {
   process.exitCode = await main(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,
     stdin: process.stdin,
   });
 }
+
+// `tsx src/cli/main.ts` (npm start) runs it directly; bin/msb-migrate.js calls runCli().
+if (process.argv[1] && /cli\/main\.ts$/.test(process.argv[1])) await runCli();

@@ -14,7 +14,7 @@ export function parseDocument(input: string): Document {
   const eol = crlf > lf ? "\r\n" : "\n";
   const finalNewline = text.endsWith("\n");
   const textDoc = TextDocument.create("file:///Dockerfile", "dockerfile", 0, text);
-  const dockerfile = DockerfileParser.parse(text);
+  const dockerfile = DockerfileParser.parse(heredocWorkaround(text));
   const escape = dockerfile.getEscapeCharacter();
 
   const instructions: InstructionNode[] = [];
@@ -72,6 +72,15 @@ export function parseDocument(input: string): Document {
     stageCount: stage + 1,
     globalArgs,
   };
+}
+
+/**
+ * dockerfile-ast does not see a heredoc written `<< 'EOF'` (space after <<, upstream #120) and
+ * parses its body as instructions. Move the space behind the delimiter for the parser only: same
+ * length, so every offset still points into the original text.
+ */
+export function heredocWorkaround(text: string): string {
+  return text.replace(/<<(-?)([ \t]+)(['"]?[A-Za-z_][A-Za-z0-9_]*['"]?)/g, "<<$1$3$2");
 }
 
 /** Fill the shell commands of a RUN: exec form, heredoc body or shell form. */
