@@ -133,8 +133,11 @@ export function stageContract(doc: Document): ImageContract {
 const USER_TOOLS = new Set(["useradd", "adduser", "groupadd", "addgroup"]);
 
 /** Compare the original's final image with the converted file's final stage. */
-/** Roles of builder lines that may make what the runtime stage copies. */
-const PRODUCING = new Set(["build", "artifact", "context-copy"]);
+/**
+ * Roles of builder lines that may make what the runtime stage copies (a dependency step makes the
+ * installed dependencies: node_modules, a virtualenv).
+ */
+const PRODUCING = new Set(["build", "artifact", "context-copy", "dependency"]);
 
 export function checkContract(
   original: Document,
