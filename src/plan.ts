@@ -202,6 +202,7 @@ export function planConversion(
     ...(tp.builderSteps?.length ? { builderSteps: tp.builderSteps } : {}),
     droppedEnv,
     extraSteps,
+    ...(tp.afterCopySteps?.length ? { afterCopySteps: tp.afterCopySteps } : {}),
     declaredChanges: tp.declaredChanges ?? [],
     notes: [...(tp.notes ?? []), ...runtime.notes],
   };

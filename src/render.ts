@@ -50,6 +50,9 @@ export function runtimeHeader(ctx: TransformContext, planned: Planned): string[]
   const chown = user && !/^(root|0)(:.*)?$/.test(user) ? ` --chown=${user}` : "";
   for (const a of plan.artifacts)
     lines.push(`${kw("COPY")} --from=${builderName}${chown} ${a.from} ${a.to}`);
+  lines.push(
+    ...(plan.afterCopySteps ?? []).map((s) => s.replace(/^(RUN|COPY|ENV)\b/, (m) => kw(m))),
+  );
   return lines;
 }
 

@@ -41,6 +41,8 @@ export interface TransformPlan {
   builderSteps?: { line: string; why: string }[];
   /** Dockerfile lines added to the runtime stage after the copies (e.g. a server config). */
   extraSteps?: string[];
+  /** Dockerfile lines added to the runtime stage after the copies from the builder (checks). */
+  afterCopySteps?: string[];
   /** Contract fields the plan changes on purpose, each with the reason. */
   declaredChanges?: { field: string; from: string; to: string; why: string }[];
   /** The runtime stage needs a shell (scripts, RUN steps) even if the engine would not see it. */
