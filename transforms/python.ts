@@ -116,6 +116,17 @@ const python: Transform = {
         "unsupported",
         `the image runs ${program} by its path: the virtualenv's python would not be used`,
       );
+    const ownVenv = allCommands(ctx).find(
+      ({ cmd }) =>
+        cmd.name.replace(/^.*\//, "") === "virtualenv" ||
+        (cmd.args.includes("-m") && cmd.args.includes("venv")),
+    );
+    if (ownVenv)
+      return leave(
+        "unsupported",
+        `line ${ownVenv.ins.line} makes its own virtualenv: copying it is not supported yet`,
+        ownVenv.ins.line,
+      );
     const compiled = ctx.facts.toolchainPackages.length > 0;
     const slim = /(^|-)(slim|alpine)/.test(tag);
     if (!compiled && slim)
