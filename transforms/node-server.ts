@@ -168,6 +168,11 @@ const nodeServer: Transform = {
         "artifact-unknown",
         `the image runs \`${packageScript(ctx)}\`, a package.json script: what it starts and which files it needs are not in the Dockerfile`,
       );
+    if (ctx.facts.baseInfo?.family !== "node")
+      return leave(
+        "unsupported",
+        `Node does not come from the node image (${ctx.facts.base?.ref}): the Node release to run on is unknown`,
+      );
     const evidence: Evidence[] = [];
     const cmds = allCommands(ctx);
     const installs = cmds.filter(({ cmd }) => isInstall(cmd));
