@@ -137,7 +137,7 @@ function compiles(cmd: ShellCommand): string | null {
 }
 
 /** The runtime tag parts of a node image tag: `{version}` for `-slim`, the major for npm flags. */
-function nodeVersion(tag: string): { version: string; major: number | null } {
+export function nodeVersion(tag: string): { version: string; major: number | null } {
   let version = tag.replace(/-alpine[\d.]*$/, "").replace(/(^|-)slim$/, "");
   if (version === "" || version === "latest") version = "current";
   const m = /^(\d+)/.exec(version);

@@ -55,7 +55,7 @@ function named(args: string[]): string[] {
 }
 
 /** `3.11-bullseye` → version 3.11, suffix -bullseye; `3.9-slim` → 3.9; `3.7-alpine` → alpine. */
-function pythonTag(tag: string): { version: string; suffix: string } {
+export function pythonTag(tag: string): { version: string; suffix: string } {
   const codename = CODENAMES.find((c) => tag.includes(c));
   const version = tag
     .replace(/-(slim|alpine[\d.]*|windowsservercore.*|nanoserver.*)/g, "")
