@@ -519,8 +519,11 @@ function copyDestination(c: ShellCommand, vars: Record<string, string>): string 
   if (words.length < 2 && !t) return null;
   const src = expand(words[0]!, vars);
   // A glob source fills the destination directory with several files: mark it as `dir/*`.
-  if (/[*?]/.test(posix.basename(src))) {
-    const destDir = t ?? words[words.length - 1]!;
+  // (Two words and a destination named like a file, `cp target/app-*.jar /app.jar`: one file.)
+  const last = words[words.length - 1]!;
+  const fileLike = !t && words.length === 2 && /[^/]\.[A-Za-z0-9]+$/.test(last);
+  if (/[*?]/.test(posix.basename(src)) && !fileLike) {
+    const destDir = t ?? last;
     return resolvePath(c.cwd, expand(destDir, vars)).replace(/\/?$/, "/*");
   }
   if (t) return resolvePath(c.cwd, posix.join(expand(t, vars), posix.basename(src)));

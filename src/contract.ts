@@ -133,8 +133,11 @@ export function stageContract(doc: Document): ImageContract {
 const USER_TOOLS = new Set(["useradd", "adduser", "groupadd", "addgroup"]);
 
 /** Compare the original's final image with the converted file's final stage. */
-/** Roles of builder lines that may make what the runtime stage copies. */
-const PRODUCING = new Set(["build", "artifact", "context-copy"]);
+/**
+ * Roles of builder lines that may make what the runtime stage copies (a dependency step makes the
+ * installed dependencies: node_modules, a virtualenv).
+ */
+const PRODUCING = new Set(["build", "artifact", "context-copy", "dependency"]);
 
 export function checkContract(
   original: Document,
@@ -213,9 +216,10 @@ export function checkContract(
   const path = declaredPath
     ? expand(declaredPath, { PATH: images.standardPath.join(":") }).split(":")
     : images.standardPath;
+  const installed = [...plan.runtimePackages, ...stagePackages(after.instructions)];
   const checkProgram = (field: string, program: string | null) => {
     if (!program) return;
-    const provided = providedBy(runtime, program, dests, plan.runtimePackages, after.workdir, path);
+    const provided = providedBy(runtime, program, dests, installed, after.workdir, path);
     items.push({
       field,
       status: provided ? "same" : "missing",
@@ -289,6 +293,17 @@ function runningProgram(c: ImageContract): string | null {
   return programOf(c.run)?.program ?? null;
 }
 
+/** Package names a RUN of the stage installs (`apk add tini`, `apt-get install -y curl`). */
+function stagePackages(stage: InstructionNode[]): string[] {
+  const verbs = new Set(["add", "install"]);
+  const managers = new Set(["apk", "apt-get", "apt", "yum", "dnf", "microdnf"]);
+  return stage.flatMap((i) =>
+    i.commands
+      .filter((c) => managers.has(c.name) && verbs.has(c.args.find((a) => !a.startsWith("-"))!))
+      .flatMap((c) => c.args.filter((a) => !a.startsWith("-") && !verbs.has(a))),
+  );
+}
+
 function providedBy(
   runtime: ImageInfo | null,
   program: string,
@@ -300,7 +315,12 @@ function providedBy(
   if (program.includes("/")) {
     const p = resolvePath(workdir, program);
     const hit = dests.find((d) => d === p || p.startsWith(d.replace(/\/?$/, "/")));
-    return hit ? `copied to ${hit}` : null;
+    if (hit) return `copied to ${hit}`;
+    // An absolute path in a system directory: a package installed in the stage provides it.
+    const system = /^\/(usr\/)?(local\/)?s?bin\//.test(p);
+    return system && pkgs.includes(posix.basename(p))
+      ? "installed by a package of the stage"
+      : null;
   }
   const onPath = dests.find(
     (d) => posix.basename(d) === program && path.includes(posix.dirname(d)),

@@ -53,6 +53,8 @@ export function explainPlan(planned: Planned, facts: Facts): Explanation[] {
       line: facts.lines[i]?.line,
       text: `line ${facts.lines[i]?.line} stays in the builder only`,
     });
+  for (const s of plan.builderSteps ?? [])
+    out.push({ role: "plan", text: `added to the builder: ${s.line} (${s.why})` });
   for (const d of plan.declaredChanges)
     out.push({ role: "plan", text: `CHANGED ${d.field}: ${d.from} → ${d.to} (${d.why})` });
   for (const n of plan.notes) out.push({ role: "plan", text: n });

@@ -174,7 +174,7 @@ export function planConversion(
   if ("leave" in runtime) return runtime;
   if (runtime.names.length) needsShell = true;
 
-  const chosen = chooseImage(ctx, tp.runtimeClass, needsShell, options);
+  const chosen = chooseImage(ctx, tp.runtimeClass, needsShell, options, tp.imageVars ?? {});
   if ("leave" in chosen) return chosen;
 
   // Artifacts that a step of the tail copies from the context are already there.
@@ -201,8 +201,10 @@ export function planConversion(
     runtimePackages: runtime.names,
     carried,
     builderOnly: [...builderOnly].sort((a, b) => a - b),
+    ...(tp.builderSteps?.length ? { builderSteps: tp.builderSteps } : {}),
     droppedEnv,
     extraSteps,
+    ...(tp.afterCopySteps?.length ? { afterCopySteps: tp.afterCopySteps } : {}),
     declaredChanges: tp.declaredChanges ?? [],
     notes: [...(tp.notes ?? []), ...runtime.notes],
   };
@@ -299,6 +301,7 @@ function chooseImage(
   runtimeClass: string,
   needsShell: boolean,
   options: ConvertOptions,
+  vars: Record<string, string>,
 ): { image: string; why: string } | LeaveAlone {
   const base = ctx.facts.base!;
   if (options.runtimeImage) return { image: options.runtimeImage, why: "--runtime-image" };
@@ -323,7 +326,12 @@ function chooseImage(
       `no runtime image is known for ${cls} programs built on ${distro} (${base.ref})`,
     );
   const release = info?.release ?? images.defaultCodename;
-  const image = template.replace("{codename}", release).replace("{release}", release);
+  const image = template
+    .replace("{codename}", release)
+    .replace("{release}", release)
+    .replace(/\{(\w+)\}/g, (whole, name: string) => vars[name] ?? whole);
+  if (/\{\w+\}/.test(image))
+    return leave("unsupported", `the runtime image ${image} has a placeholder nothing fills`);
   const why = `${cls}${cls !== runtimeClass ? " (a shell is needed)" : ""} on ${distro}${info?.release ? " " + info.release : ""}`;
   return { image, why };
 }

@@ -50,6 +50,9 @@ export function runtimeHeader(ctx: TransformContext, planned: Planned): string[]
   const chown = user && !/^(root|0)(:.*)?$/.test(user) ? ` --chown=${user}` : "";
   for (const a of plan.artifacts)
     lines.push(`${kw("COPY")} --from=${builderName}${chown} ${a.from} ${a.to}`);
+  lines.push(
+    ...(plan.afterCopySteps ?? []).map((s) => s.replace(/^(RUN|COPY|ENV)\b/, (m) => kw(m))),
+  );
   return lines;
 }
 
@@ -86,7 +89,11 @@ export function render(ctx: TransformContext, planned: Planned): string {
   const last = doc.instructions[planned.lastBuild]!;
   const insertAt = textDoc.positionAt(last.end);
   const header = runtimeHeader(ctx, planned);
-  const movedText = moved.map((i) => eol + i.raw).join("");
+  const kw = (k: string) => (isLowerCase(from) ? k.toLowerCase() : k);
+  const added = (planned.plan.builderSteps ?? []).map((s) =>
+    s.line.replace(/^(RUN|COPY|ENV)\b/, (m) => kw(m)),
+  );
+  const movedText = [...moved.map((i) => i.raw), ...added].map((l) => eol + l).join("");
   edits.push({
     range: { start: insertAt, end: insertAt },
     newText: movedText + eol + eol + header.join(eol),

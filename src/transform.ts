@@ -29,8 +29,20 @@ export interface TransformPlan {
   artifacts: ArtifactCopy[];
   /** Instructions after the last build step that must not reach the runtime stage. */
   builderOnly?: number[];
+  /**
+   * Values for `{name}` placeholders of the runtime image template besides `{codename}` and
+   * `{release}` (e.g. `{version}`: the interpreter version read from the builder's tag).
+   */
+  imageVars?: Record<string, string>;
+  /**
+   * Dockerfile lines appended to the builder after its last step (e.g. removing dev-only
+   * dependencies before the runtime stage copies them), each with the reason.
+   */
+  builderSteps?: { line: string; why: string }[];
   /** Dockerfile lines added to the runtime stage after the copies (e.g. a server config). */
   extraSteps?: string[];
+  /** Dockerfile lines added to the runtime stage after the copies from the builder (checks). */
+  afterCopySteps?: string[];
   /** Contract fields the plan changes on purpose, each with the reason. */
   declaredChanges?: { field: string; from: string; to: string; why: string }[];
   /** The runtime stage needs a shell (scripts, RUN steps) even if the engine would not see it. */

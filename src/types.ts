@@ -186,8 +186,12 @@ export interface RuntimePlan {
   builderOnly: number[];
   /** ENV names dropped from the final image because they only matter to the build. */
   droppedEnv: string[];
+  /** Lines appended to the builder after its last step, each with the reason. */
+  builderSteps?: { line: string; why: string }[];
   /** Lines of text added to the runtime stage before the carried instructions (package installs). */
   extraSteps: string[];
+  /** Lines added to the runtime stage after the copies from the builder. */
+  afterCopySteps?: string[];
   /** Contract changes the plan makes on purpose, each explained (e.g. a static server replaced by nginx). */
   declaredChanges: { field: string; from: string; to: string; why: string }[];
   notes: string[];

@@ -1,0 +1,298 @@
+// Java (and Kotlin/Scala on the JVM): jars built with Maven or Gradle (or their wrappers) on a JDK
+// image and started with `java -jar`. The runtime stage is the eclipse-temurin JRE of the same
+// major version holding only the jar.
+import { posix } from "node:path";
+import {
+  allCommands,
+  contextCopies,
+  entryProgram,
+  genericCandidates,
+  option,
+  scoreEcosystem,
+} from "../src/artifacts.js";
+import { resolvePath } from "../src/parse/shell.js";
+import type { LeaveAlone, Transform, TransformContext } from "../src/transform.js";
+import type { ArtifactCopy, Evidence, ShellCommand } from "../src/types.js";
+
+/** Major versions published as eclipse-temurin:<v>-jre. */
+const TEMURIN_JRE = [8, 11, 17, 21, 22, 23, 24, 25];
+const MAVEN = new Set(["mvn", "mvnw"]);
+const GRADLE = new Set(["gradle", "gradlew"]);
+/** Gradle tasks that do not build a jar. */
+const GRADLE_NON_BUILD = new Set(["dependencies", "help", "tasks", "clean", "test", "check"]);
+/** Maven phases that write the jar to target/. */
+const MAVEN_PACKAGE = new Set(["package", "install", "verify", "deploy"]);
+
+function leave(code: string, message: string, line?: number): LeaveAlone {
+  return { leave: { code, message, ...(line ? { line } : {}) } };
+}
+
+const base = (name: string) => name.replace(/^.*\//, "");
+
+/** The JDK major version from the builder's tag (`17-jdk`, `3.9-eclipse-temurin-21`, `jdk17`). */
+export function javaVersion(family: string | undefined, tag: string): number | null {
+  const t = tag.toLowerCase();
+  const named =
+    /(?:^|-)(?:jdk|jre|eclipse-temurin|temurin|openjdk|amazoncorretto|corretto|sapmachine|ibm-semeru|ibmjava|graalvm)-?(\d+)(?:u\d+)?(?=$|[-.])/.exec(
+      t,
+    );
+  if (named) return Number(named[1]);
+  if (family === "eclipse-temurin" || family === "openjdk") {
+    const lead = /^(\d+)/.exec(t);
+    if (lead) return Number(lead[1]);
+  }
+  return null;
+}
+
+interface Build {
+  tool: "maven" | "gradle" | "jar";
+  /** Project folder (Maven/Gradle), or the jar file itself (the `jar` tool). */
+  dir: string;
+  line: number;
+  text: string;
+}
+
+/** Maven/Gradle invocations that write a jar, with the project folder each runs in. */
+function builds(ctx: TransformContext): Build[] {
+  const out: Build[] = [];
+  for (const { ins, cmd } of allCommands(ctx)) {
+    const name = base(cmd.name);
+    const words = cmd.args.filter((a) => !a.startsWith("-"));
+    if (MAVEN.has(name)) {
+      if (!words.some((w) => MAVEN_PACKAGE.has(w))) continue;
+      const pom = option(cmd.args, ["-f", "--file"]);
+      const dir = pom
+        ? resolvePath(cmd.cwd, pom.endsWith(".xml") ? posix.dirname(pom) : pom)
+        : cmd.cwd;
+      out.push({ tool: "maven", dir, line: ins.line, text: cmd.text });
+    } else if (name === "jar") {
+      // `jar cfe app.jar Main -C classes .` / `jar --create --file app.jar …`
+      const mode = cmd.args[0] ?? "";
+      const create = cmd.args.includes("--create") || /^-?c[a-zA-Z]*$/.test(mode);
+      const file =
+        option(cmd.args, ["--file"]) ?? (/^-?c[a-zA-Z]*f/.test(mode) ? cmd.args[1] : undefined);
+      if (create && file)
+        out.push({ tool: "jar", dir: resolvePath(cmd.cwd, file), line: ins.line, text: cmd.text });
+    } else if (GRADLE.has(name)) {
+      const tasks = gradleTasks(cmd);
+      if (tasks.length === 0 || tasks.every((t) => GRADLE_NON_BUILD.has(t.replace(/^.*:/, ""))))
+        continue;
+      const p = option(cmd.args, ["-p", "--project-dir"]);
+      out.push({
+        tool: "gradle",
+        dir: p ? resolvePath(cmd.cwd, p) : cmd.cwd,
+        line: ins.line,
+        text: cmd.text,
+      });
+    }
+  }
+  return out;
+}
+
+function gradleTasks(cmd: ShellCommand): string[] {
+  const tasks: string[] = [];
+  for (let i = 0; i < cmd.args.length; i++) {
+    const a = cmd.args[i]!;
+    if (/^(-p|--project-dir|-x|--exclude-task|-D|-P|-g|--gradle-user-home|-c)$/.test(a)) {
+      i++;
+      continue;
+    }
+    if (!a.startsWith("-")) tasks.push(a);
+  }
+  return tasks;
+}
+
+/** `java [options] -jar <jar> [args]`: the jar, and the options that name other files. */
+function javaEntry(
+  ctx: TransformContext,
+): { jar: string | null; command: string; agent?: string } | null {
+  const e = entryProgram(ctx);
+  if (!e || base(e.program) !== "java") return null;
+  const command = [e.program, ...e.args].join(" ");
+  const jarAt = e.args.indexOf("-jar");
+  const agent = e.args.find((a) => a.startsWith("-javaagent:") || a.startsWith("-agentpath:"));
+  return {
+    jar: jarAt === -1 ? null : (e.args[jarAt + 1] ?? null),
+    command,
+    ...(agent ? { agent } : {}),
+  };
+}
+
+/** Does a shell expand the command's words (shell form or `sh -c`)? */
+function shellExpands(ctx: TransformContext): boolean {
+  const spec = ctx.facts.entrypoint ?? ctx.facts.cmd;
+  if (!spec) return false;
+  if (spec.form === "shell") return true;
+  return /^(\/bin\/)?(ba)?sh$/.test(spec.words[0] ?? "") && spec.words[1] === "-c";
+}
+
+const GLOB = /[*?[]/;
+
+/** A jar path the build writes: `<project>/…/target/x.jar` or `<project>/…/build/libs/x.jar`. */
+function builtBy(path: string, all: Build[]): Build | undefined {
+  return all.find((b) => {
+    if (b.tool === "jar") return b.dir === path;
+    const rel = posix.relative(b.dir, path);
+    if (rel.startsWith("..") || posix.isAbsolute(rel)) return false;
+    const out = b.tool === "maven" ? /(^|\/)target\/[^/]+\.jar$/ : /(^|\/)build\/libs\/[^/]+\.jar$/;
+    return out.test(rel);
+  });
+}
+
+const java: Transform = {
+  id: "java",
+  describe: "Java/Kotlin jars built with Maven or Gradle and run with `java -jar` on a JRE",
+  detect(ctx) {
+    const entry = javaEntry(ctx);
+    if (!entry) return null;
+    const { score, evidence } = scoreEcosystem(ctx, "java", ["maven", "gradle", "ant"]);
+    if (score === 0) return null;
+    evidence.push({ rule: "java-entry", match: entry.command, why: "the image runs the JVM" });
+    return { ecosystem: "java", score: score + 2, evidence };
+  },
+  plan(ctx) {
+    const entry = javaEntry(ctx)!;
+    if (!entry.jar)
+      return leave(
+        "artifact-unknown",
+        `\`${entry.command}\` does not run a jar (-jar): its class path cannot be told from the Dockerfile`,
+      );
+    if (entry.agent)
+      return leave(
+        "artifact-unknown",
+        `\`${entry.agent}\` loads another file at start, which the runtime stage would also need`,
+      );
+    const all = builds(ctx);
+    if (all.length === 0)
+      return leave(
+        "nothing-built",
+        "no Maven package, Gradle jar task or `jar` tool run is seen: no jar is built",
+      );
+    if (allCommands(ctx).some(({ cmd }) => cmd.args.some((a) => a.includes("copy-dependencies"))))
+      return leave(
+        "artifact-unknown",
+        "dependencies are copied beside the jar (dependency:copy-dependencies): the class path is more than the jar",
+      );
+    const info = ctx.facts.baseInfo;
+    const version = javaVersion(info?.family, ctx.facts.base?.tag ?? "");
+    if (version === null)
+      return leave(
+        "unsupported",
+        `the Java version is not in the tag of ${ctx.facts.base?.ref}: the JRE to run on is unknown`,
+      );
+    if (!TEMURIN_JRE.includes(version))
+      return leave(
+        "unsupported",
+        `no eclipse-temurin JRE image is published for Java ${version} (${ctx.facts.base?.ref})`,
+      );
+
+    const workdir = ctx.facts.finalWorkdir;
+    const jar = resolvePath(workdir, entry.jar);
+    const evidence: Evidence[] = [];
+    const artifacts: ArtifactCopy[] = [];
+    const builderSteps: { line: string; why: string }[] = [];
+    const builderOnly: number[] = [];
+    const notes: string[] = [
+      "only the jar reaches the runtime stage: it must carry its dependencies (Spring Boot, shade, shadowJar or jar-with-dependencies); files it reads beside it must be copied too",
+    ];
+    const lastBuild = Math.max(
+      ...ctx.facts.lines
+        .filter((l) => l.role === "build" || l.role === "artifact")
+        .map((l) => l.index),
+    );
+
+    if (GLOB.test(jar)) {
+      if (!shellExpands(ctx))
+        return leave(
+          "unsupported",
+          `the exec-form command names the jar by a pattern (${entry.jar}) that no shell expands`,
+        );
+      const by = builtBy(jar, all);
+      if (!by)
+        return leave(
+          "artifact-unknown",
+          `the image runs ${entry.jar}, which no Maven/Gradle step is seen to write`,
+        );
+      // One file with a name the command's own pattern still matches.
+      const stable = jar.replace(/\*+/g, "app").replace(/\?/g, "x");
+      builderSteps.push({
+        line: `RUN set -- ${jar} && [ "$#" -eq 1 ] && { [ "$1" = "${stable}" ] || cp "$1" "${stable}"; }`,
+        why: `the command names the jar by the pattern ${entry.jar}: the builder checks it matches exactly one jar and copies it to ${posix.basename(stable)}, a stable name the same pattern matches, so the command stays as written`,
+      });
+      artifacts.push({
+        from: stable,
+        to: stable,
+        why: `the jar ${by.text} builds`,
+        rule: `${by.tool}-jar`,
+        line: by.line,
+      });
+      evidence.push({ rule: `${by.tool}-jar`, match: by.text, why: `writes ${entry.jar}` });
+    } else {
+      const by = builtBy(jar, all);
+      const placed = genericCandidates(ctx).find((c) => c.path === jar);
+      if (by) {
+        artifacts.push({
+          from: jar,
+          to: jar,
+          why: `the jar ${by.text} builds`,
+          rule: `${by.tool}-jar`,
+          line: by.line,
+        });
+        evidence.push({ rule: `${by.tool}-jar`, match: by.text, why: `writes ${jar}` });
+      } else if (placed) {
+        artifacts.push({
+          from: jar,
+          to: jar,
+          why: `placed by line ${placed.line}`,
+          rule: placed.rule,
+          line: placed.line,
+        });
+        evidence.push({
+          rule: placed.rule,
+          match: jar,
+          why: `line ${placed.line} puts the jar there`,
+        });
+      } else {
+        // `COPY target/app.jar app.jar` after the build copies from the build context, which the
+        // original also copied whole into the builder: take the jar the build made instead.
+        const tailCopy = contextCopies(ctx).find(
+          (c) => c.index > lastBuild && c.dest === jar && c.sources.length === 1,
+        );
+        const whole = contextCopies(ctx).find(
+          (c) => c.index < lastBuild && c.sources.length === 1 && /^\.\/?$/.test(c.sources[0]!),
+        );
+        const inBuilder =
+          tailCopy && whole ? resolvePath(whole.dest, tailCopy.sources[0]!) : undefined;
+        const built = inBuilder && !GLOB.test(inBuilder) ? builtBy(inBuilder, all) : undefined;
+        if (!tailCopy || !inBuilder || !built)
+          return leave(
+            "artifact-unknown",
+            `the image runs ${jar}, which no Maven/Gradle step is seen to write`,
+          );
+        builderOnly.push(tailCopy.index);
+        artifacts.push({
+          from: inBuilder,
+          to: jar,
+          why: `the jar ${built.text} builds (line ${tailCopy.line} copied ${tailCopy.sources[0]} from the build context instead)`,
+          rule: `${built.tool}-jar`,
+          line: built.line,
+        });
+        evidence.push({ rule: `${built.tool}-jar`, match: built.text, why: `writes ${inBuilder}` });
+        notes.push(
+          `line ${tailCopy.line} copied ${tailCopy.sources[0]} from the build context, not the jar the build wrote at ${inBuilder}; the runtime stage takes the built jar`,
+        );
+      }
+    }
+    return {
+      runtimeClass: "jre",
+      runtimeWhy: `a jar needs only a Java ${version} runtime: the JRE of the builder's JDK version`,
+      imageVars: { java: String(version) },
+      artifacts,
+      builderOnly,
+      builderSteps,
+      evidence,
+      notes,
+    };
+  },
+};
+export default java;

@@ -1,0 +1,230 @@
+// Python applications on the python images: pip installs (which compile C extensions when
+// compilers and -dev packages are present) are repeated in the builder into a virtualenv, and the
+// runtime stage is the slim (or the same Alpine) image of the same Python with the virtualenv
+// first on PATH. A virtualenv does not depend on where the image's Python keeps its packages.
+import { posix } from "node:path";
+import { allCommands, contextCopies, entryProgram, scoreEcosystem } from "../src/artifacts.js";
+import type { LeaveAlone, Transform } from "../src/transform.js";
+import type { ArtifactCopy, Evidence, InstructionNode, ShellCommand } from "../src/types.js";
+
+const VENV = "/opt/venv";
+/** Installs of the packaging tools themselves: the runtime image has its own. */
+const TOOLS = new Set(["pip", "setuptools", "wheel", "pipenv", "poetry", "virtualenv"]);
+/** pip options that change where or how packages land: not repeatable into a virtualenv. */
+const UNSUPPORTED_OPTIONS = ["--user", "-e", "--editable", "--target", "-t", "--prefix", "--root"];
+const CODENAMES = ["trixie", "bookworm", "bullseye", "buster", "stretch", "jessie"];
+const REQUIREMENT_FILES =
+  /^(requirements.*\.txt|constraints.*\.txt|Pipfile(\.lock)?|pyproject\.toml|setup\.(py|cfg)|poetry\.lock)$/;
+
+function leave(code: string, message: string, line?: number): LeaveAlone {
+  return { leave: { code, message, ...(line ? { line } : {}) } };
+}
+
+/** The words after `install` of a pip command (`pip install …`, `python -m pip install …`). */
+function pipInstall(cmd: ShellCommand): { before: string[]; args: string[] } | null {
+  const name = cmd.name.replace(/^.*\//, "");
+  let words = cmd.args;
+  let before = [cmd.name];
+  if (/^python[\d.]*$/.test(name)) {
+    const m = words.indexOf("-m");
+    if (m === -1 || words[m + 1] !== "pip") return null;
+    before = [cmd.name, ...words.slice(0, m + 2)];
+    words = words.slice(m + 2);
+  } else if (!/^pip[\d.]*$/.test(name)) return null;
+  const at = words.findIndex((w) => !w.startsWith("-"));
+  if (at === -1 || words[at] !== "install") return null;
+  return { before: [...before, ...words.slice(0, at)], args: words.slice(at + 1) };
+}
+
+/** The packages named on the command line (not -r files, not option values). */
+function named(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (
+      /^(-r|--requirement|-c|--constraint|-i|--index-url|--extra-index-url|-f|--find-links)$/.test(
+        a,
+      )
+    ) {
+      i++;
+      continue;
+    }
+    if (!a.startsWith("-")) out.push(a.replace(/[<>=!~[;].*$/, "").toLowerCase());
+  }
+  return out;
+}
+
+/** `3.11-bullseye` → version 3.11, suffix -bullseye; `3.9-slim` → 3.9; `3.7-alpine` → alpine. */
+export function pythonTag(tag: string): { version: string; suffix: string } {
+  const codename = CODENAMES.find((c) => tag.includes(c));
+  const version = tag
+    .replace(/-(slim|alpine[\d.]*|windowsservercore.*|nanoserver.*)/g, "")
+    .replace(new RegExp(`-?(${CODENAMES.join("|")})$`), "");
+  return { version: version || "3", suffix: codename ? `-${codename}` : "" };
+}
+
+const python: Transform = {
+  id: "python",
+  describe: "Python applications on python images: pip packages built in the builder, slim runtime",
+  detect(ctx) {
+    if (ctx.facts.baseInfo?.family !== "python") return null;
+    const { score, evidence } = scoreEcosystem(ctx, "python", [
+      "build-essential",
+      "gcc",
+      "g++",
+      "build-base",
+      "musl-dev",
+    ]);
+    return score > 0 ? { ecosystem: "python", score, evidence } : null;
+  },
+  plan(ctx) {
+    const base = ctx.facts.base!;
+    const tag = base.tag.toLowerCase();
+    const evidence: Evidence[] = [];
+    const installs = allCommands(ctx)
+      .map(({ ins, cmd }) => ({ ins, cmd, pip: pipInstall(cmd) }))
+      .filter(
+        (
+          x,
+        ): x is {
+          ins: InstructionNode;
+          cmd: ShellCommand;
+          pip: NonNullable<ReturnType<typeof pipInstall>>;
+        } => x.pip !== null,
+      )
+      .filter(({ pip }) => {
+        const pkgs = named(pip.args);
+        const files = pip.args.some((a) => /^(-r|--requirement)/.test(a));
+        return files || pkgs.some((p) => !TOOLS.has(p));
+      });
+    if (installs.length === 0)
+      return leave("nothing-built", "pip installs only packaging tools: nothing to split");
+    for (const { ins, pip } of installs) {
+      const bad = pip.args.find((a) =>
+        UNSUPPORTED_OPTIONS.some((o) => a === o || a.startsWith(o + "=")),
+      );
+      if (bad)
+        return leave(
+          "unsupported",
+          `line ${ins.line} installs with ${bad}: not repeatable into a virtualenv`,
+          ins.line,
+        );
+    }
+    const program = entryProgram(ctx)?.program ?? "";
+    if (program.startsWith("/") && /\/(python|pip)[\d.]*$/.test(program))
+      return leave(
+        "unsupported",
+        `the image runs ${program} by its path: the virtualenv's python would not be used`,
+      );
+    const ownVenv = allCommands(ctx).find(
+      ({ cmd }) =>
+        cmd.name.replace(/^.*\//, "") === "virtualenv" ||
+        (cmd.args.includes("-m") && cmd.args.includes("venv")),
+    );
+    if (ownVenv)
+      return leave(
+        "unsupported",
+        `line ${ownVenv.ins.line} makes its own virtualenv: copying it is not supported yet`,
+        ownVenv.ins.line,
+      );
+    const compiled = ctx.facts.toolchainPackages.length > 0;
+    const slim = /(^|-)(slim|alpine)/.test(tag);
+    if (!compiled && slim)
+      return leave(
+        "nothing-built",
+        `nothing is compiled (no compiler or -dev package) and ${base.ref} is already slim`,
+      );
+    const aptRepo = ctx.doc.instructions.find(
+      (i) =>
+        i.keyword === "RUN" && /apt-key|\/etc\/apt\/sources\.list|add-apt-repository/.test(i.args),
+    );
+    if (aptRepo)
+      return leave(
+        "unsupported",
+        `line ${aptRepo.line} adds a package repository: carrying it to the runtime stage is not supported`,
+        aptRepo.line,
+      );
+
+    const workdir = ctx.facts.finalWorkdir;
+    const lastBuild = Math.max(
+      ...ctx.facts.lines
+        .filter((l) => l.role === "build" || l.role === "artifact")
+        .map((l) => l.index),
+    );
+    const builderSteps = installs.map(({ cmd, pip }, i) => {
+      const cd = cmd.cwd === workdir ? "" : `cd ${cmd.cwd} && `;
+      const venv = i === 0 ? `python3 -m venv ${VENV} && ` : "";
+      const line = `RUN ${venv}${cd}${[`${VENV}/bin/pip`, "install", ...pip.args].join(" ")}`;
+      return {
+        line,
+        why: `${i === 0 ? `creates a virtualenv in ${VENV} and ` : ""}repeats \`${cmd.text.slice(0, 80)}\` into it, so the runtime stage gets the installed packages (C extensions built here with the compilers) without the compilers`,
+      };
+    });
+    const first = installs[0]!;
+    evidence.push({
+      rule: "pip-install",
+      match: first.cmd.text.slice(0, 100),
+      why: compiled
+        ? `installs Python packages with ${ctx.facts.toolchainPackages.join(", ")} present: C extensions are compiled`
+        : `installs Python packages on the full ${base.ref} image`,
+    });
+    const artifacts: ArtifactCopy[] = [
+      {
+        from: VENV,
+        to: VENV,
+        why: "the virtualenv with the packages pip installed and their console scripts",
+        rule: "pip-venv",
+        line: installs[installs.length - 1]!.ins.line,
+      },
+    ];
+    // The application files copied before the install (with the requirements) stay in the builder:
+    // copy the application folder when one of them is more than a requirements file.
+    const early = contextCopies(ctx).filter(
+      (c) =>
+        c.index < lastBuild &&
+        (c.dest === workdir + "/" || c.dest.startsWith(workdir + "/") || c.dest === workdir) &&
+        c.sources.some((s) => !REQUIREMENT_FILES.test(posix.basename(s))),
+    );
+    if (early.length > 0) {
+      if (workdir === "/")
+        return leave(
+          "artifact-unknown",
+          "the application is copied into / (no WORKDIR): the files it needs cannot be told apart",
+        );
+      artifacts.push({
+        from: workdir,
+        to: workdir,
+        why: `the application files copied by line ${early.map((c) => c.line).join(", ")}`,
+        rule: "app-folder",
+        line: early[early.length - 1]!.line,
+      });
+    }
+    const { version, suffix } = pythonTag(tag);
+    return {
+      runtimeClass: "python",
+      runtimeWhy: `the same Python ${version} without compilers and -dev headers`,
+      imageVars: { version, suffix, tag: base.tag },
+      artifacts,
+      builderSteps,
+      extraSteps: [`ENV PATH="${VENV}/bin:$PATH"`],
+      declaredChanges: [
+        {
+          field: "ENV PATH",
+          from: "(inherited)",
+          to: `${VENV}/bin:$PATH`,
+          why: `the virtualenv ${VENV} comes first on PATH, so python and the console scripts use its packages`,
+        },
+      ],
+      // Packages built from source on a full image may link libraries the slim image lacks.
+      afterCopySteps: [
+        `RUN if find ${VENV} -type f \\( -name '*.so*' -o -perm -u+x \\) -exec ldd {} \\; 2>&1 | grep -E '=> not found|Error loading shared library'; then echo 'a compiled Python package needs a library this image lacks' >&2; exit 1; fi`,
+      ],
+      evidence,
+      notes: [
+        "a check in the runtime stage fails the build when a compiled package links a library the runtime image lacks (add its runtime package then)",
+        `pip installs are repeated into the virtualenv ${VENV} in the builder; the original installs stay as written`,
+      ],
+    };
+  },
+};
+export default python;
