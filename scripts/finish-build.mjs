@@ -28,8 +28,9 @@ await build({
   platform: "node",
   format: "esm",
   target: "node20",
-  // Loaded only to validate YAML or user config: keep them out of the start-up path.
-  external: ["zod", "yaml", "esbuild", "tsx"],
+  // Bundled, not external: esbuild hoists external imports to the top of an ESM bundle, which
+  // would load YAML and zod at every start; bundled lazily-imported modules initialise on use.
+  external: ["esbuild", "tsx"],
   banner: {
     js: "import { createRequire as __msbCreateRequire } from 'node:module'; const require = __msbCreateRequire(import.meta.url);",
   },

@@ -77,7 +77,7 @@ export function buildProgram(io: Streams, setExit: (code: number) => void): Comm
       }
       setExit(await runConvert(paths, opts, io));
     });
-  registerVerify(program);
+  registerVerify(program, io, setExit);
   registerPr(program, setExit);
   return program;
 }
