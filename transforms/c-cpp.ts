@@ -59,17 +59,24 @@ function installCandidates(ctx: TransformContext): { list: Candidate[]; unknown:
     if (!known) continue;
     const prefix = expand(known, env);
     const root = posix.join("/", expand(destdir, env), prefix).replace(/\/$/, "") || "/";
-    // Whether a program lands in bin/ or sbin/ (or lib/…) is the Makefile's business, so a prefix
-    // is only usable when it can be copied whole: a private one, or /usr/local on a plain OS image
-    // (where nothing else lives). /usr, or /usr/local of a toolchain image, stays unknown.
+    // Best: copy the prefix whole (a private one, or /usr/local on a plain OS image where nothing
+    // else lives). Otherwise only a program in <prefix>/bin, where autotools, cmake and Makefiles
+    // given an explicit PREFIX put commands; a wrong guess fails the build at COPY, never silently.
     const usable =
       !SYSTEM_PREFIXES.has(root) && (root !== "/usr/local" || ctx.facts.baseInfo?.kind === "os");
     if (usable)
       list.push({ path: root + "/", dir: true, whole: true, line: ins.line, rule: "make-install" });
-    else
+    else {
+      list.push({
+        path: posix.join(root, "bin") + "/",
+        dir: true,
+        line: ins.line,
+        rule: "make-install-bin",
+      });
       unknown.push(
-        `line ${ins.line} runs make install into ${root}, where the files it installs cannot be told from the image's own`,
+        `line ${ins.line} runs make install into ${root}, where the files it installs cannot be told from the image's own; only ${posix.join(root, "bin")} is known`,
       );
+    }
   }
   return { list, unknown };
 }
