@@ -345,7 +345,7 @@ export function analyse(doc: Document): Facts {
         break;
       }
       case "RUN": {
-        const r = classifyRun(ins, env, workdir, sawBuild);
+        const r = classifyRun(ins, env, sawBuild);
         role = r.role;
         evidence.push(...r.evidence);
         produces.push(...r.produces);
@@ -395,7 +395,6 @@ interface RunClass {
 function classifyRun(
   ins: InstructionNode,
   env: Record<string, string>,
-  workdir: string,
   sawBuildBefore: boolean,
 ): RunClass {
   const evidence: Evidence[] = [];
@@ -489,7 +488,6 @@ function classifyRun(
     roles.add("other");
   }
   const role = ROLE_RANK.find((r) => roles.has(r)) ?? "other";
-  void workdir;
   return { role, evidence, produces, packages: uses };
 }
 
