@@ -224,7 +224,7 @@ export function programOf(all: string[]): { program: string; args: string[] } | 
   let words = all;
   if (words.length === 0) return null;
   if (SHELLS.test(words[0]!) && words[1] === "-c" && words[2]) {
-    const inner = parseShell(words[2], 0, "/").commands[0];
+    const inner = mainCommand(parseShell(words[2], 0, "/").commands);
     words = inner ? [inner.name, ...inner.args] : words[2].trim().split(/\s+/);
   } else if (SHELLS.test(words[0]!) && words[1] && !words[1].startsWith("-")) {
     words = words.slice(1); // `sh script.sh`: the script is what runs
@@ -232,6 +232,34 @@ export function programOf(all: string[]): { program: string; args: string[] } | 
   while (words[0] === "exec" || words[0]?.includes("=")) words = words.slice(1);
   if (!words[0]) return null;
   return { program: words[0], args: words.slice(1) };
+}
+
+/** Shell builtins that only prepare the environment of the command that follows them. */
+const SETUP_BUILTINS = new Set([
+  "export",
+  "set",
+  "cd",
+  "ulimit",
+  "umask",
+  "trap",
+  ":",
+  "true",
+  "wait",
+  "exit",
+  "return",
+]);
+
+/**
+ * The command that stays in the foreground of a shell-form entry: the target of `exec`, else the
+ * last command that is not an environment-setup builtin (`export X=… && service y start && ./app`
+ * runs `./app`; `cd /srv && ./app` runs `./app`).
+ */
+export function mainCommand(commands: ShellCommand[]): ShellCommand | undefined {
+  const exec = commands.find((c) => c.name === "exec" && c.args.length > 0);
+  if (exec) return exec;
+  for (let i = commands.length - 1; i >= 0; i--)
+    if (!SETUP_BUILTINS.has(commands[i]!.name)) return commands[i];
+  return commands[0];
 }
 
 /** The program a HEALTHCHECK runs (`[--opts] CMD …` in exec or shell form); null for NONE. */
@@ -252,9 +280,8 @@ export function healthcheckCommand(args: string): { program: string; args: strin
 /** The shell words of a CMD/ENTRYPOINT for matching (exec words, or first shell command's words). */
 export function commandSpec(ins: InstructionNode): CommandSpec {
   if (ins.exec) return { form: "exec", words: ins.exec, raw: ins.args, index: ins.index };
-  const parsed = parseShell(ins.args, 0, "/");
-  const first = parsed.commands.find((c) => c.name !== "exec") ?? parsed.commands[0];
-  const words = first ? [first.name, ...first.args] : ins.args.split(/\s+/);
+  const main = mainCommand(parseShell(ins.args, 0, "/").commands);
+  const words = main ? [main.name, ...main.args] : ins.args.split(/\s+/);
   return { form: "shell", words, raw: ins.args, index: ins.index };
 }
 
