@@ -46,6 +46,20 @@ export function convert(text: string, options: ConvertOptions = {}): ConvertResu
     result.explanation.push(explainLeave(reason));
     return result;
   };
+  // Docker breaks lines at LF only: a lone CR (classic Mac ending) is part of the line for Docker
+  // but a line break for editors and for dockerfile-ast, so the two would read different files.
+  const loneCr = /\r(?!\n)/.exec(text);
+  if (loneCr) {
+    const line = lineAt(text, loneCr.index);
+    return left(
+      {
+        code: "unsupported",
+        message: `line ${line} ends in a lone CR (classic Mac line ending); Docker only breaks lines at LF, so it reads this file differently from what an editor shows`,
+        line,
+      },
+      "skipped",
+    );
+  }
   // Docker rejects a file with an unknown instruction: there is no image to keep the same.
   const unknown = doc.instructions.find((i) => !INSTRUCTIONS.has(i.keyword));
   if (unknown) {
@@ -131,4 +145,11 @@ export function convert(text: string, options: ConvertOptions = {}): ConvertResu
   result.patch = makePatch(path, text, output);
   result.stages = [planned.builderName, "runtime"];
   return result;
+}
+
+/** 1-based line of an offset, counting LF line breaks as Docker does. */
+function lineAt(text: string, offset: number): number {
+  let line = 1;
+  for (let i = text.indexOf("\n"); i !== -1 && i < offset; i = text.indexOf("\n", i + 1)) line++;
+  return line;
 }

@@ -113,6 +113,16 @@ describe("valid but empty or odd: the right decision, exit 0, nothing written", 
       /^(unchanged|skipped) /,
     ],
     [
+      "lone CR line endings (Docker reads one line, editors five)",
+      GO.replace(/\n/g, "\r"),
+      /^skipped .*unsupported: line 1 ends in a lone CR/,
+    ],
+    [
+      "a lone CR inside an LF file",
+      GO.replace("WORKDIR /src\n", "WORKDIR /src\rCOPY x y\n"),
+      /^skipped .*unsupported: line 2 ends in a lone CR/,
+    ],
+    [
       "a line continuation at the end of the last build step (the new FROM would join it)",
       "FROM golang:1.19\nWORKDIR /src\nCOPY . .\nRUN CGO_ENABLED=0 go build -o /out/app . \\\n",
       /^skipped .*parse-error: line 4 continues past the end of the file/,
