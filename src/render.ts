@@ -87,16 +87,20 @@ export function render(ctx: TransformContext, planned: Planned): string {
     .filter((i) => i > planned.lastBuild)
     .map((i) => doc.instructions[i]!);
   const last = doc.instructions[planned.lastBuild]!;
-  const insertAt = textDoc.positionAt(last.end);
+  // Insert after the last build line's own line ending, so every original line keeps its ending
+  // (files with mixed endings); at the end of a file without one, insert before the end instead.
+  const lastEol = text.startsWith("\r\n", last.end) ? 2 : text.startsWith("\n", last.end) ? 1 : 0;
+  const insertOffset = last.end + lastEol;
+  const insertAt = textDoc.positionAt(insertOffset);
   const header = runtimeHeader(ctx, planned);
   const kw = (k: string) => (isLowerCase(from) ? k.toLowerCase() : k);
   const added = (planned.plan.builderSteps ?? []).map((s) =>
     s.line.replace(/^(RUN|COPY|ENV)\b/, (m) => kw(m)),
   );
-  const movedText = [...moved.map((i) => i.raw), ...added].map((l) => eol + l).join("");
+  const block = [...moved.map((i) => i.raw), ...added, "", ...header];
   edits.push({
     range: { start: insertAt, end: insertAt },
-    newText: movedText + eol + eol + header.join(eol),
+    newText: lastEol ? block.map((l) => l + eol).join("") : block.map((l) => eol + l).join(""),
   });
   // Removal ranges may touch (two moved lines at the end of a file without a final newline):
   // merge them, and never reach back past the insertion point, or applyEdits throws.
@@ -107,10 +111,14 @@ export function render(ctx: TransformContext, planned: Planned): string {
     // The file's last line has no line ending: take the line endings (and blank lines) before it
     // instead, so the file still ends without one.
     const start = after === 0 ? text.slice(0, lineStart).replace(/\s+$/, "").length : lineStart;
+    // A moved line between two blank lines takes one of them along, or two blanks would remain.
+    let end = ins.end + after;
+    if (after && /\n\r?\n$/.test(text.slice(0, lineStart)))
+      end += text.startsWith("\r\n", end) ? 2 : text.startsWith("\n", end) ? 1 : 0;
     const prev = removals.at(-1);
-    const from = Math.max(start, last.end);
-    if (prev && from <= prev[1]) prev[1] = Math.max(prev[1], ins.end + after);
-    else removals.push([from, ins.end + after]);
+    const from = Math.max(start, insertOffset);
+    if (prev && from <= prev[1]) prev[1] = Math.max(prev[1], end);
+    else removals.push([from, end]);
   }
   for (const [start, end] of removals) {
     edits.push({
