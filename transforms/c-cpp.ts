@@ -3,6 +3,7 @@ import { posix } from "node:path";
 import { expand } from "../src/analyse.js";
 import {
   allCommands,
+  entryProgram,
   envAt,
   genericCandidates,
   nativeClass,
@@ -56,7 +57,15 @@ function installCandidates(ctx: TransformContext): { list: Candidate[]; unknown:
     const assigned = cmd.args.find((a) => /^(PREFIX|prefix)=/.test(a))?.split("=")[1];
     const destdir = cmd.args.find((a) => a.startsWith("DESTDIR="))?.split("=")[1] ?? "";
     const known = assigned ?? option(cmd.args, ["--prefix"]) ?? configured;
-    if (!known) continue;
+    if (!known) {
+      // A hand-written Makefile: where it installs is unknown, but an entry named by its full path
+      // under /usr/local (where no distribution package writes) can only come from this install.
+      // Only that file is taken: if the guess is wrong, COPY fails the build.
+      const entry = entryProgram(ctx)?.program;
+      if (entry?.startsWith("/usr/local/") && !entry.includes("$"))
+        list.push({ path: entry, dir: false, line: ins.line, rule: "make-install-entry" });
+      continue;
+    }
     const prefix = expand(known, env);
     const root = posix.join("/", expand(destdir, env), prefix).replace(/\/$/, "") || "/";
     // Best: copy the prefix whole (a private one, or /usr/local on a plain OS image where nothing
