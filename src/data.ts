@@ -41,9 +41,12 @@ export function matchesCommand(
   program: string,
   words: string[],
 ): boolean {
-  const programs = Array.isArray(m.program) ? m.program : [m.program];
-  const base = program.replace(/^.*\/(?=[^/]+$)/, "");
-  if (!programs.includes(program) && !programs.includes(base)) return false;
+  // Called for every rule against every command: no regex, no array per call.
+  const base = program.endsWith("/") ? program : program.slice(program.lastIndexOf("/") + 1);
+  const p = m.program;
+  const named =
+    typeof p === "string" ? p === program || p === base : p.includes(program) || p.includes(base);
+  if (!named) return false;
   if (!m.sub) return true;
   const positional = words.filter((w) => !w.startsWith("-"));
   return m.sub.every((s, i) => {
