@@ -1,7 +1,7 @@
 // After tsc: validate data/*.yaml once into JSON, bundle the CLI into one file for a fast cold
 // start (every transform in transforms/ registered up front), then stamp the build so the
 // launcher (bin/msb-migrate.js) knows it is newer than the sources.
-import { readdirSync, writeFileSync } from "node:fs";
+import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
@@ -21,9 +21,18 @@ const entry = [
   `await runCli();`,
 ].join("\n");
 writeFileSync(dist + "cli-entry.mjs", entry + "\n");
+for (const f of readdirSync(dist)) if (/^chunk-.*\.mjs$/.test(f)) rmSync(dist + f);
 await build({
-  entryPoints: [dist + "cli-entry.mjs"],
-  outfile: dist + "msb-migrate.mjs",
+  entryPoints: { "msb-migrate": dist + "cli-entry.mjs" },
+  outdir: dist,
+  outExtension: { ".js": ".mjs" },
+  // Code splitting: what loads through import() (PR mode and its git/GitHub/GitLab clients,
+  // verify, YAML and zod for a config file) goes to chunks of its own, read only when used. The
+  // chunks sit beside the entry so import.meta.url-relative paths (data.json, the conversion
+  // worker under src/io/) resolve the same from any of them. Minified: start-up compiles less.
+  splitting: true,
+  chunkNames: "chunk-[hash]",
+  minify: true,
   bundle: true,
   platform: "node",
   format: "esm",

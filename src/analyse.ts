@@ -1,6 +1,6 @@
 // Facts: what each instruction does, with evidence, and the final image's contract.
 import { posix } from "node:path";
-import { commands as commandData, familyOf, images, matchesCommand, packages } from "./data.js";
+import { commands as commandData, familyOf, findMatcher, images, packages } from "./data.js";
 import { parseShell, resolvePath } from "./parse/shell.js";
 import type {
   BaseImage,
@@ -462,7 +462,7 @@ function classifyRun(
         if (eq > 0) vars[a.slice(0, eq)] = expand(a.slice(eq + 1), vars);
       }
     }
-    const rule = commandData.rules.find((r) => matchesCommand(r, c.name, c.args));
+    const rule = findMatcher(commandData.rules, c.name, c.args);
     if (rule) {
       if (rule.id === "copy-output") {
         if (!sawBuild) {

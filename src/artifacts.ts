@@ -1,10 +1,10 @@
 // Shared helpers for transforms: what the image runs, and which build output that is.
 import { posix } from "node:path";
-import { commands as commandData, images, matchesCommand } from "./data.js";
+import { commands as commandData, findMatcher, images, matchesCommand } from "./data.js";
 import { expand, programOf } from "./analyse.js";
 import { resolvePath } from "./parse/shell.js";
 import type { LeaveAlone, TransformContext } from "./transform.js";
-import type { ArtifactCopy, Evidence, InstructionNode, ShellCommand } from "./types.js";
+import type { ArtifactCopy, Document, Evidence, InstructionNode, ShellCommand } from "./types.js";
 
 /** A path a build step writes: a file, or a directory whose contents are outputs. */
 export interface Candidate {
@@ -65,8 +65,17 @@ export function builderPath(ctx: TransformContext): string[] {
 }
 
 /** Every shell command of every RUN, with its instruction. */
+const commandsOf = new WeakMap<Document, { ins: InstructionNode; cmd: ShellCommand }[]>();
+
+/** Every shell command of the file with its instruction; built once per document (every
+ *  transform's detect asks for it). Callers only read it. */
 export function allCommands(ctx: TransformContext): { ins: InstructionNode; cmd: ShellCommand }[] {
-  return ctx.doc.instructions.flatMap((ins) => ins.commands.map((cmd) => ({ ins, cmd })));
+  let all = commandsOf.get(ctx.doc);
+  if (!all) {
+    all = ctx.doc.instructions.flatMap((ins) => ins.commands.map((cmd) => ({ ins, cmd })));
+    commandsOf.set(ctx.doc, all);
+  }
+  return all;
 }
 
 /** Value of an option (`-o x`, `-o=x`, `--out x`) in a word list. */
@@ -333,8 +342,11 @@ export function scoreEcosystem(
   let score = 0;
   const evidence: Evidence[] = [];
   for (const { cmd } of allCommands(ctx)) {
-    const rule = commandData.rules.find(
-      (r) => r.ecosystem === ecosystem && matchesCommand(r, cmd.name, cmd.args),
+    const rule = findMatcher(
+      commandData.rules,
+      cmd.name,
+      cmd.args,
+      (r) => r.ecosystem === ecosystem,
     );
     if (rule && !rule.atRuntime) {
       score += rule.score;

@@ -5,8 +5,8 @@ import { lilconfig } from "lilconfig";
 import type { UserConfig } from "./types.js";
 
 async function parseYaml(text: string): Promise<unknown> {
-  const { parse } = await import("yaml");
-  return parse(text);
+  const { parseYaml } = await import("./yaml.js");
+  return parseYaml(text);
 }
 
 export async function validateConfig(raw: unknown, source: string): Promise<UserConfig> {

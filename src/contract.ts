@@ -1,5 +1,6 @@
 // The contract check: the converted file's final stage must behave like the original image.
-// It reads the rendered text again, independently of the plan that produced it.
+// It reads the rendered text again (parsed afresh by the caller, not derived from the plan or
+// the original's parse), independently of the plan that produced it.
 import { posix } from "node:path";
 import {
   commandSpec,
@@ -10,7 +11,6 @@ import {
   readImageRef,
 } from "./analyse.js";
 import { familyOf, images } from "./data.js";
-import { parseDocument } from "./parse/document.js";
 import { resolvePath } from "./parse/shell.js";
 import type {
   ContractCheck,
@@ -142,13 +142,13 @@ const PRODUCING = new Set(["build", "artifact", "context-copy", "dependency"]);
 export function checkContract(
   original: Document,
   facts: Facts,
-  convertedText: string,
+  /** The rendered text, parsed afresh: parseDocument(output). */
+  converted: Document,
   plan: RuntimePlan,
   builderName: string,
 ): ContractCheck {
   const droppedEnv = plan.droppedEnv;
   const before = stageContract(original);
-  const converted = parseDocument(convertedText);
   const after = stageContract(converted);
   const items: ContractCheck["items"] = [];
   const declared = new Map(plan.declaredChanges.map((d) => [d.field, d]));

@@ -113,7 +113,8 @@ export function convert(text: string, options: ConvertOptions = {}): ConvertResu
   const output = render(ctx, planned);
   // The rewrite must parse back into one more stage. A line continuation at the end of the last
   // build step would make Docker join the new FROM into that RUN.
-  if (parseDocument(output).stageCount !== doc.stageCount + 1) {
+  const converted = parseDocument(output);
+  if (converted.stageCount !== doc.stageCount + 1) {
     const last = doc.instructions[planned.lastBuild]!;
     const dangling = last.raw.trimEnd().endsWith(doc.escape);
     return left(
@@ -127,7 +128,7 @@ export function convert(text: string, options: ConvertOptions = {}): ConvertResu
       "skipped",
     );
   }
-  const contract = checkContract(doc, facts, output, planned.plan, planned.builderName);
+  const contract = checkContract(doc, facts, converted, planned.plan, planned.builderName);
   result.contract = contract;
   for (const e of explainContract(contract)) result.explanation.push(e);
   if (!contract.ok) {

@@ -41,9 +41,12 @@ export function matchesCommand(
   program: string,
   words: string[],
 ): boolean {
-  const programs = Array.isArray(m.program) ? m.program : [m.program];
-  const base = program.replace(/^.*\/(?=[^/]+$)/, "");
-  if (!programs.includes(program) && !programs.includes(base)) return false;
+  // Called for every rule against every command: no regex, no array per call.
+  const base = program.endsWith("/") ? program : program.slice(program.lastIndexOf("/") + 1);
+  const p = m.program;
+  const named =
+    typeof p === "string" ? p === program || p === base : p.includes(program) || p.includes(base);
+  if (!named) return false;
   if (!m.sub) return true;
   const positional = words.filter((w) => !w.startsWith("-"));
   return m.sub.every((s, i) => {
@@ -53,4 +56,44 @@ export function matchesCommand(
     if (s.endsWith("*")) return w.startsWith(s.slice(0, -1));
     return w === s;
   });
+}
+
+type Matcher = { program: string | string[]; sub?: string[] | undefined };
+/** Per matcher list: the indices of the matchers naming each program, in list order. */
+const programIndex = new WeakMap<readonly Matcher[], Map<string, number[]>>();
+
+/**
+ * The first matcher of a list (in list order) that matches the command and passes `also`: the same
+ * as `list.find((m) => also(m) && matchesCommand(m, program, words))`, but only the matchers that
+ * name the program (or its base name) are tried.
+ */
+export function findMatcher<M extends Matcher>(
+  list: readonly M[],
+  program: string,
+  words: string[],
+  also: (m: M) => boolean = () => true,
+): M | undefined {
+  let index = programIndex.get(list);
+  if (!index) {
+    index = new Map();
+    list.forEach((m, i) => {
+      for (const p of typeof m.program === "string" ? [m.program] : m.program) {
+        const at = index!.get(p);
+        if (!at) index!.set(p, [i]);
+        else if (at[at.length - 1] !== i) at.push(i);
+      }
+    });
+    programIndex.set(list, index);
+  }
+  const base = program.endsWith("/") ? program : program.slice(program.lastIndexOf("/") + 1);
+  const a = index.get(program) ?? [];
+  const b = base === program ? [] : (index.get(base) ?? []);
+  // Merge the two ascending index lists so the first match in list order wins (a matcher under
+  // both names is tried twice, with the same answer).
+  for (let i = 0, j = 0; i < a.length || j < b.length;) {
+    const k = j >= b.length || (i < a.length && a[i]! <= b[j]!) ? a[i++]! : b[j++]!;
+    const m = list[k]!;
+    if (also(m) && matchesCommand(m, program, words)) return m;
+  }
+  return undefined;
 }

@@ -1,12 +1,51 @@
-import { DockerfileParser, type Instruction } from "dockerfile-ast";
+import { DockerfileParser, Instruction, type Argument } from "dockerfile-ast";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import type { Document, InstructionNode } from "../types.js";
 import { joinContinuations, parseShell, resolvePath } from "./shell.js";
 
 const BOM = "\uFEFF";
 
+/**
+ * dockerfile-ast recomputes an instruction's argument list (a character scan that builds a Range
+ * per word) every time one is asked for: three to five times per RUN, COPY or CMD while it parses,
+ * once more for our getArgumentsRange(). The list is a pure function of the immutable document
+ * and range, so while we parse, the first result is kept per instruction and each caller gets a
+ * copy (ModifiableInstruction.getArguments shifts the array it is given). Restored afterwards:
+ * the library behaves as shipped for anyone else.
+ */
+const instructionProto = Instruction.prototype as unknown as { getRawArguments?: () => Argument[] };
+const rawArguments = instructionProto.getRawArguments;
+
+function withMemoisedArguments<T>(fn: () => T): T {
+  if (typeof rawArguments !== "function" || instructionProto.getRawArguments !== rawArguments)
+    return fn(); // an unknown dockerfile-ast, or already inside a parse
+  const memo = new WeakMap<object, Argument[]>();
+  instructionProto.getRawArguments = function (this: object): Argument[] {
+    let args = memo.get(this);
+    if (!args) {
+      args = rawArguments.call(this);
+      memo.set(this, args);
+    }
+    return args.slice();
+  };
+  try {
+    return fn();
+  } finally {
+    instructionProto.getRawArguments = rawArguments;
+  }
+}
+
 /** Parse a Dockerfile into instructions with byte-exact ranges and parsed shell. */
 export function parseDocument(input: string): Document {
+  return withMemoisedArguments(() => parseWith(input));
+}
+
+/** The same parse without the argument memo: for the test that both agree. */
+export function parseDocumentUncached(input: string): Document {
+  return parseWith(input);
+}
+
+function parseWith(input: string): Document {
   const bom = input.startsWith(BOM);
   const text = bom ? input.slice(1) : input;
   const crlf = (text.match(/\r\n/g) ?? []).length;

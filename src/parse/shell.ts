@@ -25,6 +25,8 @@ interface BashNode {
  * file. Docker drops comment and empty lines inside a continued instruction.
  */
 export function joinContinuations(raw: string, escape: string): string {
+  // Most instructions are one line: with no newline, or no escape character, nothing continues.
+  if (!raw.includes("\n") || !raw.includes(escape)) return raw;
   const out = raw.split("");
   let i = 0;
   let continuing = false;

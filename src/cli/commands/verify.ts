@@ -1,8 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { Command, InvalidArgumentError } from "commander";
-import { shellWords } from "../../verify/dockerfile-info.js";
-import { formatReport, verifyDockerfile } from "../../verify/index.js";
 import type { Streams } from "../output.js";
+
+// The verify library (child processes, HTTP probes) loads only when `verify` runs: the main
+// command starts without it.
 
 const processStreams: Streams = {
   stdout: process.stdout,
@@ -74,7 +75,10 @@ async function runVerify(file: string, flags: VerifyFlags, io: Streams): Promise
   try {
     if (flags.converted) convertedText = await readFile(flags.converted, "utf8");
     await readFile(file, "utf8");
-    if (flags.smoke !== undefined) smokeArgs = shellWords(flags.smoke);
+    if (flags.smoke !== undefined) {
+      const { shellWords } = await import("../../verify/dockerfile-info.js");
+      smokeArgs = shellWords(flags.smoke);
+    }
   } catch (e) {
     io.stderr.write(`msb-migrate verify: ${(e as Error).message}\n`);
     return 2;
@@ -91,6 +95,7 @@ async function runVerify(file: string, flags: VerifyFlags, io: Streams): Promise
   process.on("SIGINT", onSigint);
   process.on("SIGTERM", onSigint);
   try {
+    const { formatReport, verifyDockerfile } = await import("../../verify/index.js");
     const report = await verifyDockerfile({
       dockerfile: file,
       context: flags.context,
