@@ -121,11 +121,6 @@ function jsonCounts(s: BulkSummary): Record<string, unknown> {
   return counts;
 }
 
-/** What the JSON report says about one file. */
-function jsonFile(o: FileOutcome): FileOutcome {
-  return o;
-}
-
 /** The whole Markdown report from outcomes in memory (small runs, tests); see openBulkReport. */
 export function renderReportMarkdown(s: BulkSummary, outcomes: FileOutcome[]): string {
   const out = markdownHead(s);
@@ -140,7 +135,7 @@ export function renderReportMarkdown(s: BulkSummary, outcomes: FileOutcome[]): s
 /** The whole JSON report from outcomes in memory (small runs, tests); see openBulkReport. */
 export function renderReportJson(s: BulkSummary, outcomes: FileOutcome[]): string {
   const doc = new JsonArrayDocument("files");
-  return doc.begin() + outcomes.map((o) => doc.item(jsonFile(o))).join("") + doc.end(jsonCounts(s));
+  return doc.begin() + outcomes.map((o) => doc.item(o)).join("") + doc.end(jsonCounts(s));
 }
 
 /** A report written as the run goes: add() each outcome in order, then finish() with the summary. */
@@ -191,7 +186,7 @@ export async function openBulkReport(file: string): Promise<BulkReportWriter> {
     async add(o) {
       const s = spool(json ? "files" : o.decision);
       s.count++;
-      await writeOut(s.stream, json ? doc.item(jsonFile(o)) : markdownRow(o) + "\n");
+      await writeOut(s.stream, json ? doc.item(o) : markdownRow(o) + "\n");
     },
     async finish(summary) {
       await closeSpools();

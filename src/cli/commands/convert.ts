@@ -250,9 +250,3 @@ export class JsonTally {
       for (const x of r.reasons) s.reasons[x.code] = (s.reasons[x.code] ?? 0) + 1;
   }
 }
-
-export function summarise(reports: Iterable<FileReport>): JsonTally["summary"] {
-  const t = new JsonTally();
-  for (const r of reports) t.add(r);
-  return t.summary;
-}
