@@ -11,6 +11,10 @@ export {
   convertFile,
   summarize,
   defaultJobs,
+  forEachOrdered,
+  Tally,
+  ERROR_LIST_LIMIT,
+  type FileDone,
   type BulkEvent,
   type BulkOptions,
   type BulkSummary,
@@ -21,5 +25,9 @@ export {
   renderReportMarkdown,
   renderReportJson,
   writeBulkReport,
+  openBulkReport,
+  writeOut,
+  JsonArrayDocument,
+  type BulkReportWriter,
 } from "./report.js";
 export { createProgress, wantsBar } from "./progress.js";

@@ -1,7 +1,10 @@
-// Bulk conversion: walk, convert with bounded concurrency, collect a summary. One bad file never
-// stops the run: its error is recorded and the others go on.
+// Bulk conversion: walk, convert with bounded concurrency, hand each result on in input order.
+// One bad file never stops the run: its error is recorded and the others go on.
+//
+// Memory stays flat in the number of files: each finished file goes to `onResult` (in input order)
+// and is dropped; the summary keeps counters and the first few errors only. Only the list of paths
+// found grows with the tree (100,000 paths are a few MB).
 import os from "node:os";
-import pLimit from "p-limit";
 import { convert as realConvert } from "../index.js";
 import { convertBounded } from "../io/bounded.js";
 import { DEFAULT_MAX_SIZE, InputError, readDockerfile, SKIP_CODES } from "../io/read.js";
@@ -9,19 +12,21 @@ import { writeAtomic } from "../io/write.js";
 import type { ConvertOptions, ConvertResult, DecisionKind, Reason } from "../types.js";
 import { walkDockerfiles, type WalkOptions } from "./walk.js";
 
+/** What a run keeps about one file: small, no engine result, no text. */
 export interface FileOutcome {
   path: string;
   decision: DecisionKind | "error";
   reasons: Reason[];
   ecosystem: string | null;
+  /** The runtime image chosen, for converted files. */
+  image?: string;
   /** True when the converted text was written back to the file. */
   written: boolean;
   error?: string;
-  /** The full result, for callers that print patches or explanations (null on error). */
-  result: ConvertResult | null;
-  /** The thrown error, when there was one. */
-  cause?: unknown;
 }
+
+/** Files that errored that the summary lists; `errors` counts them all. */
+export const ERROR_LIST_LIMIT = 20;
 
 export interface BulkSummary {
   files: number;
@@ -31,19 +36,25 @@ export interface BulkSummary {
   errors: number;
   /** Reason codes of files left alone (unchanged or skipped), with counts. */
   byReason: Record<string, number>;
-  outcomes: FileOutcome[];
+  /** The first ERROR_LIST_LIMIT files that errored, in input order. */
+  firstErrors: FileOutcome[];
   durationMs: number;
+}
+
+/** One finished file, handed to `onResult` in input order, then dropped by runBulk. */
+export interface FileDone {
+  /** Position in input order: paths that could not be walked first, then the files found. */
+  index: number;
+  outcome: FileOutcome;
+  /** The full engine result (null on error): for the caller to print or serialise, never kept. */
+  result: ConvertResult | null;
+  /** The thrown error, when there was one. */
+  cause?: unknown;
 }
 
 export type BulkEvent =
   | { type: "start"; total: number }
-  | {
-      type: "file";
-      done: number;
-      total: number;
-      outcome: FileOutcome;
-      result: ConvertResult | null;
-    }
+  | { type: "file"; done: number; total: number; outcome: FileOutcome }
   | { type: "done"; summary: BulkSummary };
 
 export interface BulkOptions extends WalkOptions {
@@ -58,6 +69,14 @@ export interface BulkOptions extends WalkOptions {
   timeoutFor?: (text: string) => number;
   /** Injected for tests; defaults to the library's convert. */
   convert?: (text: string, options: ConvertOptions) => ConvertResult;
+  /**
+   * Each finished file, in input order, as soon as it and every file before it are done. May
+   * return a promise (e.g. waiting for stdout to drain): no further file is handed on until it
+   * settles, and conversion pauses once `window` files wait. If it throws, the run stops.
+   */
+  onResult?: (done: FileDone) => void | Promise<void>;
+  /** Files finished or in flight ahead of the next one to hand on (default: max(32, 8 × jobs)). */
+  window?: number;
 }
 
 export function defaultJobs(): number {
@@ -68,7 +87,7 @@ export function defaultJobs(): number {
 export async function convertFile(
   file: string,
   options: BulkOptions = {},
-): Promise<{ outcome: FileOutcome; result: ConvertResult | null }> {
+): Promise<{ outcome: FileOutcome; result: ConvertResult | null; cause?: unknown }> {
   const conv = options.convert ?? realConvert;
   try {
     // The CLI's reader: size limit, UTF-8 only (BOM kept), hash to refuse overwriting a changed file.
@@ -89,12 +108,12 @@ export async function convertFile(
       decision: result.decision,
       reasons: result.reasons,
       ecosystem: result.ecosystem,
+      ...(result.decision === "converted" && result.plan ? { image: result.plan.image } : {}),
       written,
-      result,
     };
     return { outcome, result };
   } catch (e) {
-    return { outcome: errorOutcome(file, e), result: null };
+    return { outcome: errorOutcome(file, e), result: null, cause: e };
   }
 }
 
@@ -112,25 +131,29 @@ function errorOutcome(file: string, e: unknown): FileOutcome {
     ecosystem: null,
     written: false,
     error: message,
-    result: null,
-    cause: e,
   };
 }
 
-export function summarize(outcomes: FileOutcome[], durationMs = 0): BulkSummary {
-  const s: BulkSummary = {
-    files: outcomes.length,
+/** Counts outcomes one at a time: what a run keeps instead of the outcomes themselves. */
+export class Tally {
+  readonly summary: BulkSummary = {
+    files: 0,
     converted: 0,
     unchanged: 0,
     skipped: 0,
     errors: 0,
     byReason: {},
-    outcomes,
-    durationMs,
+    firstErrors: [],
+    durationMs: 0,
   };
-  for (const o of outcomes) {
-    if (o.decision === "error") s.errors++;
-    else s[o.decision]++;
+
+  add(o: FileOutcome): void {
+    const s = this.summary;
+    s.files++;
+    if (o.decision === "error") {
+      s.errors++;
+      if (s.firstErrors.length < ERROR_LIST_LIMIT) s.firstErrors.push(o);
+    } else s[o.decision]++;
     if (o.decision === "unchanged" || o.decision === "skipped") {
       // Count each code once per file: a file with two "contract" reasons is one file.
       for (const code of new Set(o.reasons.map((r) => r.code))) {
@@ -138,10 +161,75 @@ export function summarize(outcomes: FileOutcome[], durationMs = 0): BulkSummary 
       }
     }
   }
-  return s;
 }
 
-/** Walks `paths`, converts every Dockerfile found and returns the summary. */
+export function summarize(outcomes: Iterable<FileOutcome>, durationMs = 0): BulkSummary {
+  const t = new Tally();
+  for (const o of outcomes) t.add(o);
+  t.summary.durationMs = durationMs;
+  return t.summary;
+}
+
+/**
+ * Runs `work` on 0..count-1 with `jobs` at once and hands each value to `emit` in index order.
+ * At most `window` indices are finished-but-not-emitted or in flight past the next one to emit, so a
+ * slow item holds back at most `window` values, and a slow `emit` (backpressure) pauses the work.
+ */
+export async function forEachOrdered<T>(
+  count: number,
+  jobs: number,
+  window: number,
+  work: (i: number) => Promise<T>,
+  emit: (value: T, i: number) => void | Promise<void>,
+): Promise<void> {
+  const ready = new Map<number, T>();
+  let next = 0; // next index to start
+  let emitted = 0; // next index to emit
+  let failed = false;
+  let waiters: (() => void)[] = [];
+  const wake = () => {
+    const w = waiters;
+    waiters = [];
+    for (const f of w) f();
+  };
+  // Emits run one at a time, in order: each flush is chained after the previous one.
+  let chain: Promise<void> = Promise.resolve();
+  const flush = async () => {
+    while (!failed && ready.has(emitted)) {
+      const value = ready.get(emitted)!;
+      ready.delete(emitted);
+      await emit(value, emitted);
+      emitted++;
+      wake();
+    }
+  };
+  const span = Math.max(1, window);
+  const worker = async () => {
+    while (!failed && next < count) {
+      if (next - emitted >= span) {
+        await new Promise<void>((r) => waiters.push(r));
+        continue;
+      }
+      const i = next++;
+      try {
+        ready.set(i, await work(i));
+      } catch (e) {
+        failed = true;
+        wake();
+        throw e;
+      }
+      chain = chain.then(flush).catch((e: unknown) => {
+        failed = true;
+        wake();
+        throw e;
+      });
+      await chain;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, count)) }, worker));
+}
+
+/** Walks `paths`, converts every Dockerfile found, hands each on to `onResult`; returns counts. */
 export async function runBulk(
   paths: string[],
   options: BulkOptions = {},
@@ -150,23 +238,37 @@ export async function runBulk(
   const started = Date.now();
   const walked = await walkDockerfiles(paths, options);
   const files = walked.files;
-  onEvent({ type: "start", total: files.length });
-  const limit = pLimit(Math.max(1, options.jobs ?? defaultJobs()));
-  const outcomes: FileOutcome[] = new Array(files.length);
-  let done = 0;
-  await Promise.all(
-    files.map((file, i) =>
-      limit(async () => {
-        const { outcome, result } = await convertFile(file, options);
-        outcomes[i] = outcome;
-        done++;
-        onEvent({ type: "file", done, total: files.length, outcome, result });
-      }),
-    ),
-  );
+  const tally = new Tally();
+  const onResult = options.onResult ?? (() => {});
   // Paths that could not be walked (missing, unreadable) come first, as errors.
-  outcomes.unshift(...walked.errors.map((w) => errorOutcome(w.path, w.error)));
-  const summary = summarize(outcomes, Date.now() - started);
+  let index = 0;
+  for (const w of walked.errors) {
+    const outcome = errorOutcome(w.path, w.error);
+    tally.add(outcome);
+    await onResult({ index: index++, outcome, result: null, cause: w.error });
+  }
+  onEvent({ type: "start", total: files.length });
+  const jobs = Math.max(1, options.jobs ?? defaultJobs());
+  let done = 0;
+  await forEachOrdered(
+    files.length,
+    jobs,
+    options.window ?? Math.max(32, 8 * jobs),
+    (i) => convertFile(files[i]!, options),
+    async ({ outcome, result, cause }) => {
+      tally.add(outcome);
+      await onResult({
+        index: index++,
+        outcome,
+        result,
+        ...(cause === undefined ? {} : { cause }),
+      });
+      // After the file's own output, so a progress bar is redrawn below it.
+      onEvent({ type: "file", done: ++done, total: files.length, outcome });
+    },
+  );
+  const summary = tally.summary;
+  summary.durationMs = Date.now() - started;
   onEvent({ type: "done", summary });
   return summary;
 }

@@ -3,9 +3,11 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { PassThrough } from "node:stream";
+import { PassThrough, Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
+import { toReport, type FileReport } from "../../src/cli/commands/convert.js";
 import { main } from "../../src/cli/main.js";
+import { convert } from "../../src/index.js";
 
 const GO =
   'FROM golang:1.19\nWORKDIR /src\nCOPY . .\nRUN go build -o /out/app .\nCMD ["/out/app"]\n';
@@ -99,5 +101,103 @@ describe("msb-migrate DIR (bulk)", () => {
     const plain = await run([root, "--check"], false);
     expect(plain.err).not.toContain("\x1b[2K");
     expect(plain.err).toContain("2 file(s) seen");
+  });
+});
+
+describe("bulk output streams, in input order, with backpressure", () => {
+  /** A stdout that drains slowly: each write completes on a later turn, its buffer is tiny. */
+  function slowSink() {
+    const chunks: string[] = [];
+    let widest = 0;
+    const sink = new Writable({
+      highWaterMark: 64,
+      write(chunk: Buffer, _enc, cb) {
+        chunks.push(chunk.toString());
+        setImmediate(cb);
+      },
+    });
+    const write = sink.write.bind(sink);
+    sink.write = ((chunk: string) => {
+      const ok = write(chunk);
+      widest = Math.max(widest, sink.writableLength);
+      return ok;
+    }) as typeof sink.write;
+    return { sink, text: () => chunks.join(""), widest: () => widest };
+  }
+
+  function manyFiles(n: number): { root: string; files: string[] } {
+    const spec: Record<string, string> = {};
+    for (let i = 0; i < n; i++)
+      spec[`s${String(i).padStart(2, "0")}/Dockerfile`] =
+        i % 3 === 2 ? NGINX : GO.replaceAll("/out/app", `/out/app${i}`);
+    const root = tree(spec);
+    return { root, files: Object.keys(spec).map((f) => path.join(root, f)) };
+  }
+
+  it("--json over many files is one valid document, laid out as JSON.stringify would, entry by entry", async () => {
+    const { root, files } = manyFiles(24);
+    const out = slowSink();
+    let err = "";
+    const stdin = new PassThrough();
+    stdin.end();
+    const code = await main(["--json", "--jobs", "2", root], {
+      stdout: out.sink,
+      stderr: { write: (s: string) => ((err += s), true) } as unknown as NodeJS.WritableStream,
+      stdin,
+    });
+    expect(code).toBe(0);
+    expect(err).toBe("");
+    const text = out.text();
+    const doc = JSON.parse(text) as { files: FileReport[]; summary: unknown };
+    // Byte for byte what the one-shot JSON.stringify of the same document gives.
+    expect(text).toBe(JSON.stringify(doc, null, 2) + "\n");
+    expect(doc.files.map((f) => f.path)).toEqual(files);
+    // Same content as the engine gives each file on its own.
+    for (const f of doc.files)
+      expect(f).toEqual(
+        JSON.parse(
+          JSON.stringify(
+            toReport(
+              f.path,
+              convert(readFileSync(f.path, "utf8"), { path: f.path, builderName: "builder" }),
+            ),
+          ),
+        ),
+      );
+    expect(doc.summary).toEqual({
+      files: 24,
+      converted: 16,
+      unchanged: 8,
+      skipped: 0,
+      errors: 0,
+      reasons: { "nothing-built": 8 },
+    });
+    // It waited for stdout to drain: never more than about one file's entry was buffered.
+    const biggest = Math.max(...doc.files.map((f) => JSON.stringify(f, null, 2).length));
+    expect(out.widest()).toBeLessThan(biggest * 2);
+    expect(out.widest()).toBeLessThan(text.length / 4);
+  });
+
+  it("--dry-run prints each file's patch and explanation in input order", async () => {
+    const { root, files } = manyFiles(9);
+    const out = slowSink();
+    let err = "";
+    const stdin = new PassThrough();
+    stdin.end();
+    const code = await main(["--dry-run", "--jobs", "2", root], {
+      stdout: out.sink,
+      stderr: { write: (s: string) => ((err += s), true) } as unknown as NodeJS.WritableStream,
+      stdin,
+    });
+    expect(code).toBe(0);
+    const converted = files.filter((_, i) => i % 3 !== 2);
+    expect(out.text()).toBe(
+      converted
+        .map((f) => convert(readFileSync(f, "utf8"), { path: f, builderName: "builder" }).patch)
+        .join(""),
+    );
+    const status = err.split("\n").filter((l) => /^(would convert|unchanged) /.test(l));
+    expect(status.map((l) => l.split(" ").find((w) => w.startsWith(root)))).toEqual(files);
+    expect(err).toContain("9 file(s) seen: 6 converted, 3 unchanged");
   });
 });

@@ -4,12 +4,19 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   createProgress,
+  ERROR_LIST_LIMIT,
+  forEachOrdered,
+  openBulkReport,
   renderReportJson,
   renderReportMarkdown,
   renderSummaryText,
   runBulk,
+  summarize,
   writeBulkReport,
   type BulkEvent,
+  type BulkOptions,
+  type FileDone,
+  type FileOutcome,
 } from "../../src/bulk/index.js";
 import { convert } from "../../src/index.js";
 
@@ -28,6 +35,17 @@ function tree(files: Record<string, string | Buffer>): string {
   return root;
 }
 
+/** runBulk, with every result handed on collected (what a caller that keeps them would do). */
+async function collect(
+  paths: string[],
+  options: BulkOptions = {},
+  onEvent?: (e: BulkEvent) => void,
+) {
+  const done: FileDone[] = [];
+  const summary = await runBulk(paths, { ...options, onResult: (d) => void done.push(d) }, onEvent);
+  return { summary, done, outcomes: done.map((d) => d.outcome) };
+}
+
 describe("runBulk", () => {
   it("converts many files, counts decisions and reasons, and one bad file never stops the run", async () => {
     const root = tree({
@@ -43,15 +61,17 @@ describe("runBulk", () => {
       if (text.includes("boom")) throw new Error("engine crashed");
       return convert(text, o);
     };
-    const s = await runBulk([root], { jobs: 3, write: true, convert: crashing }, (e) =>
-      events.push(e),
-    );
+    const {
+      summary: s,
+      outcomes,
+      done,
+    } = await collect([root], { jobs: 3, write: true, convert: crashing }, (e) => events.push(e));
     expect(s.files).toBe(6);
     expect(s.converted).toBe(2);
     expect(s.unchanged).toBe(2);
     expect(s.errors).toBe(2);
     expect(s.byReason).toEqual({ "nothing-built": 1, "already-multi-stage": 1 });
-    expect(s.outcomes.map((o) => `${path.relative(root, o.path)} ${o.decision}`)).toEqual([
+    expect(outcomes.map((o) => `${path.relative(root, o.path)} ${o.decision}`)).toEqual([
       "a/Dockerfile converted",
       "b/Dockerfile converted",
       "c/Dockerfile unchanged",
@@ -59,8 +79,14 @@ describe("runBulk", () => {
       "e/Dockerfile error",
       "f/Dockerfile error",
     ]);
-    expect(s.outcomes[4]!.error).toMatch(/UTF-16/);
-    expect(s.outcomes[5]!.error).toBe("engine crashed");
+    expect(outcomes[4]!.error).toMatch(/UTF-16/);
+    expect(outcomes[5]!.error).toBe("engine crashed");
+    expect(s.firstErrors.map((o) => o.error)).toEqual([outcomes[4]!.error, "engine crashed"]);
+    expect(outcomes[0]!.image).toBe(convert(GO, { path: "x" }).plan!.image);
+    // The engine's result and the thrown error go to onResult, not into the outcome.
+    expect(done.map((d) => d.index)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(done[0]!.result!.patch).toContain("+COPY --from=builder");
+    expect((done[5]!.cause as Error).message).toBe("engine crashed");
     // Written in place, exactly the engine's output; files left alone are untouched.
     expect(readFileSync(path.join(root, "a/Dockerfile"), "utf8")).toBe(
       convert(GO, { path: "x" }).output,
@@ -75,11 +101,12 @@ describe("runBulk", () => {
 
   it("writes nothing without write, and reports a missing path as an error", async () => {
     const root = tree({ Dockerfile: GO });
-    const s = await runBulk([root, path.join(root, "missing")], { jobs: 1 });
+    const { summary: s, outcomes } = await collect([root, path.join(root, "missing")], { jobs: 1 });
     expect(readFileSync(path.join(root, "Dockerfile"), "utf8")).toBe(GO);
-    expect(s.outcomes.map((o) => o.decision)).toEqual(["error", "converted"]);
-    expect(s.outcomes[0]!.error).toBe("no such file or directory");
-    expect(s.outcomes[1]!.written).toBe(false);
+    expect(outcomes.map((o) => o.decision)).toEqual(["error", "converted"]);
+    expect(outcomes[0]!.error).toBe("no such file or directory");
+    expect(outcomes[1]!.written).toBe(false);
+    expect(s).toMatchObject({ files: 2, errors: 1, converted: 1 });
   });
 
   it("honours .gitignore and --exclude", async () => {
@@ -89,56 +116,154 @@ describe("runBulk", () => {
       "x/Dockerfile": GO,
       "y/Dockerfile": GO,
     });
-    const s = await runBulk([root], { exclude: ["y/**"] });
-    expect(s.outcomes.map((o) => path.relative(root, o.path))).toEqual(["x/Dockerfile"]);
+    const { outcomes } = await collect([root], { exclude: ["y/**"] });
+    expect(outcomes.map((o) => path.relative(root, o.path))).toEqual(["x/Dockerfile"]);
+  });
+});
+
+describe("runBulk streams: results are handed on as they finish, never held", () => {
+  it("hands each result to onResult in input order while later files are still to convert, and keeps none", async () => {
+    const n = 200;
+    const files: Record<string, string> = {};
+    for (let i = 0; i < n; i++) files[`s${String(i).padStart(3, "0")}/Dockerfile`] = GO;
+    const root = tree(files);
+    let calls = 0;
+    const counting = (text: string, o: Parameters<typeof convert>[1]) => (
+      calls++,
+      convert(text, o)
+    );
+    const seen: { index: number; callsSoFar: number }[] = [];
+    const patches: string[] = [];
+    const summary = await runBulk([root], {
+      jobs: 2,
+      window: 8,
+      convert: counting,
+      onResult: async (d) => {
+        seen.push({ index: d.index, callsSoFar: calls });
+        patches.push(d.result!.patch);
+        // A slow consumer (stdout not draining): conversion must wait for it, not run ahead.
+        if (d.index % 50 === 0) await new Promise((r) => setTimeout(r, 20));
+      },
+    });
+    expect(seen.map((x) => x.index)).toEqual([...Array(n).keys()]);
+    // Incremental: when result i is handed on, at most the window of files after it has started.
+    for (const x of seen) expect(x.callsSoFar).toBeLessThanOrEqual(x.index + 8);
+    expect(seen[0]!.callsSoFar).toBeLessThan(n);
+    expect(summary).toMatchObject({ files: n, converted: n, errors: 0, firstErrors: [] });
+    // The return value holds counts only: no outcome list, no engine result, no patch text.
+    const kept = JSON.stringify(summary);
+    expect(Object.keys(summary).sort()).toEqual([
+      "byReason",
+      "converted",
+      "durationMs",
+      "errors",
+      "files",
+      "firstErrors",
+      "skipped",
+      "unchanged",
+    ]);
+    expect(kept).not.toContain("COPY --from");
+    expect(kept).not.toContain(root);
+    expect(kept.length).toBeLessThan(300);
+    expect(patches.every((p) => p.includes("+COPY --from=builder"))).toBe(true);
+  });
+
+  it("lists at most ERROR_LIST_LIMIT errors in the summary but counts them all", async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < ERROR_LIST_LIMIT + 5; i++)
+      files[`e${String(i).padStart(2, "0")}/Dockerfile`] = GO;
+    const root = tree(files);
+    const failing = () => {
+      throw new Error("engine crashed");
+    };
+    const s = await runBulk([root], { jobs: 2, convert: failing });
+    expect(s.errors).toBe(ERROR_LIST_LIMIT + 5);
+    expect(s.firstErrors.length).toBe(ERROR_LIST_LIMIT);
+    expect(path.relative(root, s.firstErrors[0]!.path)).toBe("e00/Dockerfile");
+    const text = renderSummaryText(s);
+    expect(text.match(/^error: /gm)!.length).toBe(ERROR_LIST_LIMIT);
+    expect(text).toContain("… and 5 more error(s) (--report FILE lists every file)\n");
+  });
+});
+
+describe("forEachOrdered", () => {
+  it("emits in index order whatever order the work finishes in, within the window", async () => {
+    const delays = [30, 1, 12, 0, 5, 25, 2, 0, 8, 3, 0, 14, 1, 0, 6, 2];
+    let started = 0;
+    let emittedCount = 0;
+    let widest = 0;
+    const emitted: number[] = [];
+    await forEachOrdered(
+      delays.length,
+      3,
+      4,
+      async (i) => {
+        started++;
+        widest = Math.max(widest, started - emittedCount);
+        await new Promise((r) => setTimeout(r, delays[i]));
+        return i * 10;
+      },
+      (v, i) => {
+        expect(v).toBe(i * 10);
+        emitted.push(i);
+        emittedCount++;
+      },
+    );
+    expect(emitted).toEqual([...delays.keys()]);
+    expect(widest).toBeLessThanOrEqual(4);
+  });
+
+  it("stops and rejects when emit throws", async () => {
+    let worked = 0;
+    await expect(
+      forEachOrdered(
+        100,
+        2,
+        4,
+        async (i) => (worked++, i),
+        (v) => {
+          if (v === 3) throw new Error("EPIPE");
+        },
+      ),
+    ).rejects.toThrow("EPIPE");
+    expect(worked).toBeLessThan(100);
   });
 });
 
 describe("reports", () => {
-  const summary = {
-    files: 4,
-    converted: 1,
-    unchanged: 1,
-    skipped: 1,
-    errors: 1,
-    byReason: { "nothing-built": 1, "artifact-unknown": 1 },
-    durationMs: 5,
-    outcomes: [
-      {
-        path: "a/Dockerfile",
-        decision: "converted" as const,
-        reasons: [],
-        ecosystem: "go",
-        written: true,
-        result: null,
-      },
-      {
-        path: "b/Dockerfile",
-        decision: "unchanged" as const,
-        reasons: [{ code: "nothing-built", message: "no build step | found" }],
-        ecosystem: null,
-        written: false,
-        result: null,
-      },
-      {
-        path: "c/Dockerfile",
-        decision: "skipped" as const,
-        reasons: [{ code: "artifact-unknown", message: "cannot tell", line: 4 }],
-        ecosystem: "go",
-        written: false,
-        result: null,
-      },
-      {
-        path: "d/Dockerfile",
-        decision: "error" as const,
-        reasons: [],
-        ecosystem: null,
-        written: false,
-        error: "is binary",
-        result: null,
-      },
-    ],
-  };
+  const outcomes: FileOutcome[] = [
+    {
+      path: "a/Dockerfile",
+      decision: "converted",
+      reasons: [],
+      ecosystem: "go",
+      image: "gcr.io/distroless/static-debian12",
+      written: true,
+    },
+    {
+      path: "b/Dockerfile",
+      decision: "unchanged",
+      reasons: [{ code: "nothing-built", message: "no build step | found" }],
+      ecosystem: null,
+      written: false,
+    },
+    {
+      path: "c/Dockerfile",
+      decision: "skipped",
+      reasons: [{ code: "artifact-unknown", message: "cannot tell", line: 4 }],
+      ecosystem: "go",
+      written: false,
+    },
+    {
+      path: "d/Dockerfile",
+      decision: "error",
+      reasons: [],
+      ecosystem: null,
+      written: false,
+      error: "is binary",
+    },
+  ];
+  const summary = summarize(outcomes, 5);
 
   it("summarises for people", () => {
     expect(renderSummaryText(summary)).toBe(
@@ -148,20 +273,49 @@ describe("reports", () => {
     );
   });
 
-  it("renders Markdown with escaped cells and JSON without engine internals", async () => {
-    const md = renderReportMarkdown(summary);
+  it("renders Markdown with escaped cells and JSON with the counts after the files", () => {
+    const md = renderReportMarkdown(summary, outcomes);
     expect(md).toContain("| 4 | 1 | 1 | 1 | 1 |");
+    expect(md).toContain("| a/Dockerfile | go | runtime gcr.io/distroless/static-debian12 |");
     expect(md).toContain("| b/Dockerfile |  | no build step \\| found |");
     expect(md).toContain("| c/Dockerfile | go | cannot tell (line 4) |");
     expect(md).toContain("## Errors (1)");
-    const json = JSON.parse(renderReportJson(summary));
-    expect(json.converted).toBe(1);
-    expect(json.files[0]).not.toHaveProperty("result");
+    // The layout JSON.stringify gives the whole document at once, byte for byte.
+    const { files: _n, firstErrors: _e, ...counts } = summary;
+    const whole = JSON.stringify({ files: outcomes, ...counts }, null, 2) + "\n";
+    expect(renderReportJson(summary, outcomes)).toBe(whole);
+    const empty = summarize([], 0);
+    const { files: _n0, firstErrors: _e0, ...counts0 } = empty;
+    expect(renderReportJson(empty, [])).toBe(
+      JSON.stringify({ files: [], ...counts0 }, null, 2) + "\n",
+    );
+  });
+
+  it("writes --report FILE as the run goes, the same bytes as rendering it whole", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "msb-report-"));
-    await writeBulkReport(path.join(dir, "out/r.json"), summary);
-    await writeBulkReport(path.join(dir, "r.md"), summary);
-    expect(JSON.parse(readFileSync(path.join(dir, "out/r.json"), "utf8")).errors).toBe(1);
-    expect(readFileSync(path.join(dir, "r.md"), "utf8")).toMatch(/^# msb-migrate report/);
+    const mixed = [...outcomes, { ...outcomes[0]!, path: "e/Dockerfile" }, outcomes[1]!];
+    const s = summarize(mixed, 7);
+    for (const [name, render] of [
+      ["out/r.json", renderReportJson],
+      ["r.md", renderReportMarkdown],
+    ] as const) {
+      const file = path.join(dir, name);
+      const w = await openBulkReport(file);
+      expect(readFileSync(file, "utf8")).toBe(""); // created at once: a bad path fails early
+      for (const o of mixed) await w.add(o);
+      await w.finish(s);
+      expect(readFileSync(file, "utf8")).toBe(render(s, mixed));
+    }
+    expect(JSON.parse(readFileSync(path.join(dir, "out/r.json"), "utf8")).files).toHaveLength(6);
+    expect(readFileSync(path.join(dir, "r.md"), "utf8")).toMatch(
+      /^# msb-migrate report\n[\s\S]*## Converted \(2\)\n\n\| file \| ecosystem \| why \|\n\| --- \| --- \| --- \|\n\| a\/Dockerfile [^\n]*\n\| e\/Dockerfile/,
+    );
+    // Only decisions present get a section; an empty run is the head alone.
+    await writeBulkReport(path.join(dir, "empty.md"), summarize([]), []);
+    expect(readFileSync(path.join(dir, "empty.md"), "utf8")).toBe(
+      renderReportMarkdown(summarize([]), []),
+    );
+    await expect(openBulkReport(path.join(dir, "r.md", "x.md"))).rejects.toThrow();
   });
 });
 
@@ -172,18 +326,11 @@ describe("progress", () => {
     reasons: [],
     ecosystem: "go",
     written: true,
-    result: null,
   };
   const events: BulkEvent[] = [
     { type: "start", total: 2 },
-    { type: "file", done: 1, total: 2, outcome, result: null },
-    {
-      type: "file",
-      done: 2,
-      total: 2,
-      outcome: { ...outcome, decision: "error", error: "boom" },
-      result: null,
-    },
+    { type: "file", done: 1, total: 2, outcome },
+    { type: "file", done: 2, total: 2, outcome: { ...outcome, decision: "error", error: "boom" } },
   ];
 
   it("prints plain lines when not a TTY or in CI", () => {

@@ -5,10 +5,13 @@ import { convertBounded, DEFAULT_TIMEOUT_MS } from "../../io/bounded.js";
 import { DEFAULT_MAX_SIZE, decode, InputError, oneLine, SKIP_CODES } from "../../io/read.js";
 import {
   createProgress,
+  JsonArrayDocument,
+  openBulkReport,
   renderSummaryText,
   runBulk,
   wantsBar,
-  writeBulkReport,
+  writeOut,
+  type BulkSummary,
 } from "../../bulk/index.js";
 import type { ConvertOptions, ConvertResult } from "../../types.js";
 import { colorsFor, type Streams } from "../output.js";
@@ -111,7 +114,6 @@ export async function runConvert(
     ...(opts.runtimeImage ? { runtimeImage: opts.runtimeImage } : {}),
     ...(opts.builderName ? { builderName: opts.builderName } : {}),
   };
-  const reports: FileReport[] = [];
   const write = !opts.dryRun && !opts.check && !opts.json;
   // The time bound needs a worker thread (convert is synchronous). Small files, the real ones,
   // convert in-process in milliseconds; an explicit --timeout-ms bounds every file.
@@ -154,40 +156,56 @@ export async function runConvert(
   }
 
   // Walk (.gitignore, --exclude), convert with --jobs at once, progress bar on a TTY: src/bulk.
-  const bulk = await runBulk(
-    paths,
-    {
-      jobs: opts.jobs,
-      exclude: opts.exclude,
-      gitignore: opts.gitignore,
-      write,
-      maxSize: opts.maxSize,
-      convertOptions: base,
-      timeoutFor,
-    },
-    wantsBar(io.stderr) ? createProgress(io.stderr) : undefined,
-  );
-  for (const o of bulk.outcomes)
-    reports.push(o.result ? toReport(o.path, o.result) : errorReport(o.path, o.cause));
-  if (bulk.outcomes.length === 0) {
+  // Each file is printed (patch, explanation, status line, JSON entry, report row) as soon as it
+  // and the files before it are done, then dropped: memory stays flat however many files.
+  const report = opts.report ? await openBulkReport(opts.report) : null;
+  const doc = opts.json ? new JsonArrayDocument("files") : null;
+  const tally = new JsonTally();
+  const bar = wantsBar(io.stderr);
+  if (doc) await writeOut(io.stdout, doc.begin());
+  let bulk: BulkSummary;
+  try {
+    bulk = await runBulk(
+      paths,
+      {
+        jobs: opts.jobs,
+        exclude: opts.exclude,
+        gitignore: opts.gitignore,
+        write,
+        maxSize: opts.maxSize,
+        convertOptions: base,
+        timeoutFor,
+        onResult: async ({ outcome, result, cause }) => {
+          const r = result ? toReport(outcome.path, result) : errorReport(outcome.path, cause);
+          await report?.add(outcome);
+          if (doc) {
+            tally.add(r);
+            await writeOut(io.stdout, doc.item(r));
+            return;
+          }
+          // A progress bar is on the last line of stderr: clear it; it is redrawn below.
+          if (bar) io.stderr.write("\r\x1b[2K");
+          if (opts.dryRun && r.patch) await writeOut(io.stdout, r.patch);
+          if (opts.dryRun)
+            await writeOut(io.stderr, formatExplanation(r.path, r.explanation) + "\n");
+          await writeOut(io.stderr, statusLine(r, write, c) + "\n");
+        },
+      },
+      bar ? createProgress(io.stderr) : undefined,
+    );
+  } catch (error) {
+    await report?.abort();
+    throw error;
+  }
+  if (bulk.files === 0) {
     io.stderr.write(`msb-migrate: no Dockerfiles found in ${paths.join(", ")}\n`);
   }
-  if (opts.report) await writeBulkReport(opts.report, bulk);
+  await report?.finish(bulk);
 
-  if (opts.json) {
-    io.stdout.write(
-      JSON.stringify({ files: reports, summary: summarise(reports) }, null, 2) + "\n",
-    );
-  } else {
-    for (const r of reports) {
-      if (opts.dryRun && r.patch) io.stdout.write(r.patch);
-      if (opts.dryRun) io.stderr.write(formatExplanation(r.path, r.explanation) + "\n");
-      io.stderr.write(statusLine(r, write, c) + "\n");
-    }
-    if (bulk.files > 1) io.stderr.write(renderSummaryText(bulk));
-  }
-  if (reports.some((r) => r.decision === "error")) return 2;
-  if (opts.check && reports.some((r) => r.decision === "converted")) return 1;
+  if (doc) await writeOut(io.stdout, doc.end({ summary: tally.summary }));
+  else if (bulk.files > 1) await writeOut(io.stderr, renderSummaryText(bulk));
+  if (bulk.errors > 0) return 2;
+  if (opts.check && bulk.converted > 0) return 1;
   return 0;
 }
 
@@ -212,17 +230,23 @@ function statusLine(r: FileReport, wrote: boolean, c: ReturnType<typeof colorsFo
   }
 }
 
-export function summarise(reports: FileReport[]) {
-  const byReason: Record<string, number> = {};
-  for (const r of reports)
-    if (r.decision === "skipped" || r.decision === "unchanged")
-      for (const x of r.reasons) byReason[x.code] = (byReason[x.code] ?? 0) + 1;
-  return {
-    files: reports.length,
-    converted: reports.filter((r) => r.decision === "converted").length,
-    unchanged: reports.filter((r) => r.decision === "unchanged").length,
-    skipped: reports.filter((r) => r.decision === "skipped").length,
-    errors: reports.filter((r) => r.decision === "error").length,
-    reasons: byReason,
+/** The `summary` of --json, counted one file at a time (reasons: every reason of every file left alone). */
+export class JsonTally {
+  readonly summary = {
+    files: 0,
+    converted: 0,
+    unchanged: 0,
+    skipped: 0,
+    errors: 0,
+    reasons: {} as Record<string, number>,
   };
+
+  add(r: FileReport): void {
+    const s = this.summary;
+    s.files++;
+    if (r.decision === "error") s.errors++;
+    else s[r.decision]++;
+    if (r.decision === "skipped" || r.decision === "unchanged")
+      for (const x of r.reasons) s.reasons[x.code] = (s.reasons[x.code] ?? 0) + 1;
+  }
 }
