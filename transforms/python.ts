@@ -12,6 +12,8 @@ const VENV = "/opt/venv";
 const TOOLS = new Set(["pip", "setuptools", "wheel", "pipenv", "poetry", "virtualenv"]);
 /** pip options that change where or how packages land: not repeatable into a virtualenv. */
 const UNSUPPORTED_OPTIONS = ["--user", "-e", "--editable", "--target", "-t", "--prefix", "--root"];
+/** Distribution packages of the packaging tools: build-only, but they compile nothing. */
+const PACKAGING_PACKAGES = new Set(["pipenv", "python3-poetry"]);
 const CODENAMES = ["trixie", "bookworm", "bullseye", "buster", "stretch", "jessie"];
 const REQUIREMENT_FILES =
   /^(requirements.*\.txt|constraints.*\.txt|Pipfile(\.lock)?|pyproject\.toml|setup\.(py|cfg)|poetry\.lock)$/;
@@ -187,7 +189,7 @@ const python: Transform = {
         `line ${ownVenv.ins.line} makes its own virtualenv: copying it is not supported yet`,
         ownVenv.ins.line,
       );
-    const compiled = ctx.facts.toolchainPackages.length > 0;
+    const compiled = ctx.facts.toolchainPackages.some((p) => !PACKAGING_PACKAGES.has(p));
     const slim = /(^|-)(slim|alpine)/.test(tag);
     if (!compiled && slim)
       return leave(
@@ -242,7 +244,7 @@ const python: Transform = {
         : "pip-install",
       match: first.cmd.text.slice(0, 100),
       why: compiled
-        ? `installs Python packages with ${ctx.facts.toolchainPackages.join(", ")} present: C extensions are compiled`
+        ? `installs Python packages with ${ctx.facts.toolchainPackages.filter((p) => !PACKAGING_PACKAGES.has(p)).join(", ")} present: C extensions are compiled`
         : `installs Python packages on the full ${base.ref} image`,
     });
     const artifacts: ArtifactCopy[] = [
