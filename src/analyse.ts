@@ -118,7 +118,13 @@ export function imageInfo(image: BaseImage): ImageInfo | null {
   };
   const tag = image.tag.toLowerCase();
   const alpine = /alpine(\d+\.\d+)?/.exec(tag);
-  if (alpine && fam.family !== "alpine") {
+  // Windows variants of Linux families (golang:…-windowsservercore-1809, python:…-nanoserver).
+  if (/(^|-)(windowsservercore|nanoserver)(-|$)/.test(tag)) {
+    info.distro = "windows";
+    info.libc = "none";
+    info.shell = false;
+    info.release = tag;
+  } else if (alpine && fam.family !== "alpine") {
     info.distro = "alpine";
     info.libc = "musl";
     info.release = alpine[1] ?? "latest";

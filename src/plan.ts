@@ -71,8 +71,7 @@ export function planConversion(
       "ONBUILD triggers make this a parent image for other builds",
       onbuild.line,
     );
-  if (facts.baseInfo?.distro === "windows")
-    return leave("unsupported", "Windows base images have no known runtime mapping yet");
+  if (facts.baseInfo?.distro === "windows") return windowsLeave(ctx);
   if (facts.base?.name === "scratch")
     return leave("nothing-built", "the image starts FROM scratch");
   const atRuntime = toolchainAtRuntime(ctx);
@@ -217,6 +216,27 @@ export function planConversion(
     builderName: existingAlias ?? options.builderName ?? "builder",
     existingAlias,
   };
+}
+
+/**
+ * Windows images are left alone, with the reason that fits: the smaller Windows runtime base is
+ * Nano Server of the same release, which lacks what Server Core builds usually rely on.
+ */
+function windowsLeave(ctx: TransformContext): LeaveAlone {
+  const base = ctx.facts.base!;
+  const ref = `${base.name}:${base.tag}`.toLowerCase();
+  const shell = ctx.doc.instructions.find((i) => i.keyword === "SHELL");
+  const shellName = shell?.exec?.[0] ?? "";
+  const ps = /powershell|pwsh/i.test(shellName) ? ` (SHELL ${shellName})` : "";
+  if (ref.includes("nanoserver"))
+    return leave(
+      "unsupported",
+      `Windows: the base ${base.ref} is already Nano Server, the smallest Windows base; splitting would mean building on a Server Core image of the same Windows release instead, a change of the image the build steps run on that is not made automatically`,
+    );
+  return leave(
+    "unsupported",
+    `Windows: ${base.ref} is Windows Server Core${ps}; the smaller runtime base would be Nano Server of the same release, which has no PowerShell (since 1709), no .NET Framework, no 32-bit (WoW64) support and no MSI installs, and whether the program runs without them cannot be told from the Dockerfile`,
+  );
 }
 
 /** Packages the runtime stage installs: runtime packages of build RUNs and -dev counterparts. */

@@ -53,8 +53,11 @@ export function keptInOrder(lines: string[], output: string): string | null {
   const out = output.split(/(?<=\n)/);
   // Moving the last instruction of a file without a final newline leaves the line before it last,
   // so that line loses its line ending: the only byte a move may take from a kept line.
+  // And a stage appended after the input's last line, which had no line ending, gives it one.
   const same = (a: string, b: string, last: boolean) =>
-    a === b || (last && !a.endsWith("\n") && b.replace(/\r?\n$/, "") === a);
+    a === b ||
+    (last && !a.endsWith("\n") && b.replace(/\r?\n$/, "") === a) ||
+    (!b.endsWith("\n") && a.replace(/\r?\n$/, "") === b);
   let at = 0;
   for (const line of lines) {
     while (at < out.length && !same(out[at]!, line, at === out.length - 1)) at++;

@@ -12,6 +12,8 @@ const VENV = "/opt/venv";
 const TOOLS = new Set(["pip", "setuptools", "wheel", "pipenv", "poetry", "virtualenv"]);
 /** pip options that change where or how packages land: not repeatable into a virtualenv. */
 const UNSUPPORTED_OPTIONS = ["--user", "-e", "--editable", "--target", "-t", "--prefix", "--root"];
+/** Distribution packages of the packaging tools: build-only, but they compile nothing. */
+const PACKAGING_PACKAGES = new Set(["pipenv", "python3-poetry"]);
 const CODENAMES = ["trixie", "bookworm", "bullseye", "buster", "stretch", "jessie"];
 const REQUIREMENT_FILES =
   /^(requirements.*\.txt|constraints.*\.txt|Pipfile(\.lock)?|pyproject\.toml|setup\.(py|cfg)|poetry\.lock)$/;
@@ -34,6 +36,23 @@ function pipInstall(cmd: ShellCommand): { before: string[]; args: string[] } | n
   const at = words.findIndex((w) => !w.startsWith("-"));
   if (at === -1 || words[at] !== "install") return null;
   return { before: [...before, ...words.slice(0, at)], args: words.slice(at + 1) };
+}
+
+/** `poetry install …` / `pipenv install|sync …`: the tool and the words after its command. */
+function projectInstall(cmd: ShellCommand): { tool: "poetry" | "pipenv"; args: string[] } | null {
+  const name = cmd.name.replace(/^.*\//, "");
+  if (name !== "poetry" && name !== "pipenv") return null;
+  const at = cmd.args.findIndex((w) => !w.startsWith("-"));
+  const sub = cmd.args[at];
+  if (sub !== "install" && !(name === "pipenv" && sub === "sync")) return null;
+  // `pipenv install <package>` adds a package to the Pipfile: not a deployment install.
+  if (
+    name === "pipenv" &&
+    sub === "install" &&
+    cmd.args.slice(at + 1).some((w) => !w.startsWith("-"))
+  )
+    return null;
+  return { tool: name, args: cmd.args.slice(at) };
 }
 
 /** The packages named on the command line (not -r files, not option values). */
@@ -97,8 +116,51 @@ const python: Transform = {
         const files = pip.args.some((a) => /^(-r|--requirement)/.test(a));
         return files || pkgs.some((p) => !TOOLS.has(p));
       });
-    if (installs.length === 0)
+    const projects = allCommands(ctx)
+      .map(({ ins, cmd }) => ({ ins, cmd, project: projectInstall(cmd) }))
+      .filter(
+        (
+          x,
+        ): x is {
+          ins: InstructionNode;
+          cmd: ShellCommand;
+          project: NonNullable<ReturnType<typeof projectInstall>>;
+        } => x.project !== null,
+      );
+    if (installs.length === 0 && projects.length === 0)
       return leave("nothing-built", "pip installs only packaging tools: nothing to split");
+    // Poetry and Pipenv make a virtualenv of their own unless told to install into the system
+    // Python; the builder repeats such installs with /opt/venv active (VIRTUAL_ENV, PATH).
+    const env = new Map(ctx.facts.env);
+    const poetryNoVenv =
+      /^(false|0)$/i.test(env.get("POETRY_VIRTUALENVS_CREATE") ?? "") ||
+      allCommands(ctx).some(
+        ({ cmd }) =>
+          cmd.name.replace(/^.*\//, "") === "poetry" &&
+          cmd.args[0] === "config" &&
+          cmd.args.includes("virtualenvs.create") &&
+          /^(false|0)$/i.test(cmd.args[cmd.args.length - 1] ?? ""),
+      );
+    for (const { ins, project } of projects) {
+      if (project.tool === "poetry" && !poetryNoVenv)
+        return leave(
+          "unsupported",
+          `line ${ins.line} runs poetry install, which makes its own virtualenv (no \`poetry config virtualenvs.create false\` or POETRY_VIRTUALENVS_CREATE=false): copying it is not supported yet`,
+          ins.line,
+        );
+      if (project.tool === "pipenv" && !project.args.includes("--system"))
+        return leave(
+          "unsupported",
+          `line ${ins.line} runs pipenv without --system, which makes its own virtualenv: copying it is not supported yet`,
+          ins.line,
+        );
+    }
+    const runner = entryProgram(ctx);
+    if (runner && /^(poetry|pipenv)$/.test(runner.program.replace(/^.*\//, "")))
+      return leave(
+        "toolchain-at-runtime",
+        `the image starts through ${runner.program} ${runner.args[0] ?? ""}: the packaging tool is not in the virtualenv the runtime stage gets`,
+      );
     for (const { ins, pip } of installs) {
       const bad = pip.args.find((a) =>
         UNSUPPORTED_OPTIONS.some((o) => a === o || a.startsWith(o + "=")),
@@ -127,7 +189,7 @@ const python: Transform = {
         `line ${ownVenv.ins.line} makes its own virtualenv: copying it is not supported yet`,
         ownVenv.ins.line,
       );
-    const compiled = ctx.facts.toolchainPackages.length > 0;
+    const compiled = ctx.facts.toolchainPackages.some((p) => !PACKAGING_PACKAGES.has(p));
     const slim = /(^|-)(slim|alpine)/.test(tag);
     if (!compiled && slim)
       return leave(
@@ -151,21 +213,38 @@ const python: Transform = {
         .filter((l) => l.role === "build" || l.role === "artifact")
         .map((l) => l.index),
     );
-    const builderSteps = installs.map(({ cmd, pip }, i) => {
+    const steps = [
+      ...installs.map(({ ins, cmd, pip }) => ({
+        ins,
+        cmd,
+        words: [`${VENV}/bin/pip`, "install", ...pip.args],
+      })),
+      ...projects.map(({ ins, cmd, project }) => ({
+        ins,
+        cmd,
+        words: [`VIRTUAL_ENV=${VENV}`, `PATH=${VENV}/bin:$PATH`, cmd.name, ...project.args],
+      })),
+    ].sort((a, b) => a.ins.index - b.ins.index || a.cmd.offset - b.cmd.offset);
+    const builderSteps = steps.map(({ cmd, words }, i) => {
       const cd = cmd.cwd === workdir ? "" : `cd ${cmd.cwd} && `;
       const venv = i === 0 ? `python3 -m venv ${VENV} && ` : "";
-      const line = `RUN ${venv}${cd}${[`${VENV}/bin/pip`, "install", ...pip.args].join(" ")}`;
+      const line = `RUN ${venv}${cd}${words.join(" ")}`;
+      const how = words[0]!.startsWith("VIRTUAL_ENV")
+        ? ` with the virtualenv active (VIRTUAL_ENV and PATH), where ${cmd.name.replace(/^.*\//, "")} installs instead of the system Python`
+        : "";
       return {
         line,
-        why: `${i === 0 ? `creates a virtualenv in ${VENV} and ` : ""}repeats \`${cmd.text.slice(0, 80)}\` into it, so the runtime stage gets the installed packages (C extensions built here with the compilers) without the compilers`,
+        why: `${i === 0 ? `creates a virtualenv in ${VENV} and ` : ""}repeats \`${cmd.text.slice(0, 80)}\` into it${how}, so the runtime stage gets the installed packages (C extensions built here with the compilers) without the compilers`,
       };
     });
-    const first = installs[0]!;
+    const first = steps[0]!;
     evidence.push({
-      rule: "pip-install",
+      rule: projects.some((p) => p.ins === first.ins)
+        ? `${first.cmd.name.replace(/^.*\//, "")}-install`
+        : "pip-install",
       match: first.cmd.text.slice(0, 100),
       why: compiled
-        ? `installs Python packages with ${ctx.facts.toolchainPackages.join(", ")} present: C extensions are compiled`
+        ? `installs Python packages with ${ctx.facts.toolchainPackages.filter((p) => !PACKAGING_PACKAGES.has(p)).join(", ")} present: C extensions are compiled`
         : `installs Python packages on the full ${base.ref} image`,
     });
     const artifacts: ArtifactCopy[] = [
@@ -174,7 +253,7 @@ const python: Transform = {
         to: VENV,
         why: "the virtualenv with the packages pip installed and their console scripts",
         rule: "pip-venv",
-        line: installs[installs.length - 1]!.ins.line,
+        line: steps[steps.length - 1]!.ins.line,
       },
     ];
     // The application files copied before the install (with the requirements) stay in the builder:
@@ -222,7 +301,7 @@ const python: Transform = {
       evidence,
       notes: [
         "a check in the runtime stage fails the build when a compiled package links a library the runtime image lacks (add its runtime package then)",
-        `pip installs are repeated into the virtualenv ${VENV} in the builder; the original installs stay as written`,
+        `${projects.length ? "pip, Poetry and Pipenv" : "pip"} installs are repeated into the virtualenv ${VENV} in the builder; the original installs stay as written`,
       ],
     };
   },
