@@ -98,7 +98,12 @@ function extNames(cmd: ShellCommand): string[] {
 }
 
 /** Does a file command touch only paths the runtime stage copies (or build scratch)? */
-function writesOnlyCopied(cmd: ShellCommand, artifacts: ArtifactCopy[], scratch = true): boolean {
+function writesOnlyCopied(
+  cmd: ShellCommand,
+  artifacts: ArtifactCopy[],
+  env: Record<string, string>,
+  scratch = true,
+): boolean {
   const copied = (p: string) =>
     (scratch && SCRATCH.test(p)) || artifacts.some((a) => inside(a.from, p));
   const redirect = [...cmd.text.matchAll(/>>?\s*["']?([^\s"';&|]+)/g)].map((m) => m[1]!);
@@ -107,7 +112,9 @@ function writesOnlyCopied(cmd: ShellCommand, artifacts: ArtifactCopy[], scratch 
     cmd.name === "echo" || cmd.name === "printf"
       ? []
       : cmd.args.filter((a) => !a.startsWith("-") && !/^[a-z]+:\/\//.test(a));
-  const abs = [...words, ...redirect].map((p) => resolvePath(cmd.cwd, p));
+  const abs = [...words, ...redirect].map((p) =>
+    resolvePath(cmd.cwd, expand(p, { ...env, ...cmd.assignments })),
+  );
   return abs.every(copied);
 }
 
@@ -298,7 +305,7 @@ const php: Transform = {
         const b = cmd.name.startsWith("./") ? cmd.name : posix.basename(cmd.name);
         if (!cmd.name || BUILD_ONLY_COMMANDS.has(b)) continue;
         if ((b === "echo" || b === "printf") && !cmd.text.includes(">")) continue;
-        if (FILE_COMMANDS.has(b) && writesOnlyCopied(cmd, artifacts)) continue;
+        if (FILE_COMMANDS.has(b) && writesOnlyCopied(cmd, artifacts, env)) continue;
         return leave(
           "unsupported",
           `line ${ins.line} runs \`${cmd.text.slice(0, 60)}\` in the builder only: the runtime stage, built on the same image, would not get its changes`,
@@ -317,7 +324,7 @@ const php: Transform = {
           ctx.facts.lines[i.index]!.role === "runtime-setup" &&
           i.commands.length > 0 &&
           i.commands.every(
-            (c) => FILE_COMMANDS.has(c.name) && writesOnlyCopied(c, artifacts, false),
+            (c) => FILE_COMMANDS.has(c.name) && writesOnlyCopied(c, artifacts, env, false),
           ),
       )
       .map((i) => i.index);
