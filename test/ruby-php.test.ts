@@ -115,6 +115,16 @@ describe("php", () => {
     expect(reason(text)).toMatch(/^unsupported: line 4 edits/);
   });
 
+  it("takes files copied before the build (server configuration) from the builder", () => {
+    const text = `FROM php:8.2-apache\nRUN apt-get update && apt-get install -y libzip-dev && docker-php-ext-install zip\nCOPY status.conf /etc/apache2/mods-available/\nWORKDIR /var/www/html\nCOPY html/ /var/www/html\nCOPY --from=composer /usr/bin/composer /usr/bin/composer\nRUN composer install\n`;
+    expect(artifacts(text)).toEqual([
+      "/usr/local/lib/php/extensions",
+      "/usr/local/etc/php/conf.d/docker-php-ext-zip.ini",
+      "/var/www/html",
+      "/etc/apache2/mods-available/status.conf",
+    ]);
+  });
+
   it("leaves an image that runs Composer at start", () => {
     const text = `FROM php:8.2-cli\nWORKDIR /app\nCOPY . .\nRUN composer install\nCMD composer install && php app.php\n`;
     expect(reason(text)).toMatch(/^toolchain-at-runtime/);

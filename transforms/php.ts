@@ -5,7 +5,7 @@
 // libraries of the -dev packages; Composer, compilers and headers stay in the builder.
 import { posix } from "node:path";
 import { expand } from "../src/analyse.js";
-import { allCommands, envAt, option, scoreEcosystem } from "../src/artifacts.js";
+import { allCommands, contextCopies, envAt, option, scoreEcosystem } from "../src/artifacts.js";
 import { commands as commandData, matchesCommand } from "../src/data.js";
 import { resolvePath } from "../src/parse/shell.js";
 import type { LeaveAlone, Transform, TransformContext } from "../src/transform.js";
@@ -293,6 +293,33 @@ const php: Transform = {
         rule: "composer-install",
         line: lastLine,
       });
+    }
+
+    // Files copied from the context before the build, outside what is copied anyway (server
+    // configuration): the runtime stage takes them from the builder at the same place.
+    for (const c of contextCopies(ctx)) {
+      if (c.index > lastBuild || artifacts.some((a) => inside(a.from, c.dest))) continue;
+      const dirLike = c.sources.some((s) => /[*?]/.test(s) || s.endsWith("/") || s === ".");
+      const targets =
+        dirLike || !c.dest.endsWith("/")
+          ? [c.dest.replace(/(.)\/$/, "$1")]
+          : c.sources.map((s) => posix.join(c.dest, posix.basename(s)));
+      for (const t of targets) {
+        if (t === "/")
+          return leave(
+            "artifact-unknown",
+            `line ${c.line} copies into / before the build: which files the runtime needs is unknown`,
+            c.line,
+          );
+        if (!artifacts.some((a) => a.from === t))
+          artifacts.push({
+            from: t,
+            to: t,
+            why: `copied from the build context by line ${c.line}`,
+            rule: "context-file",
+            line: c.line,
+          });
+      }
     }
 
     // Builder-only steps before the last build must not change the image elsewhere: the runtime
