@@ -64,6 +64,16 @@ const FILE_COMMANDS = new Set([
 /** Scratch places of a build: what is written there is not part of the application. */
 const SCRATCH = /^\/(tmp|usr\/src|var\/lib\/apt|var\/cache|root\/\.composer|root\/\.cache)(\/|$)/;
 /** Composer or an extension build in the command the image runs. */
+/** Apache configuration commands of the php apache images: a RUN of only these is run again in
+ * the runtime stage (the same image), after the copies, as it ran after them in the original. */
+const REPLAYABLE = new Set([
+  "a2enmod",
+  "a2dismod",
+  "a2ensite",
+  "a2dissite",
+  "a2enconf",
+  "a2disconf",
+]);
 const BUILD_AT_START =
   /\b(composer(\.phar)?\s+(install|update|require)|docker-php-ext-install|pecl\s+install|phpize)\b/;
 
@@ -324,10 +334,16 @@ const php: Transform = {
 
     // Builder-only steps before the last build must not change the image elsewhere: the runtime
     // stage (the same image) gets only what is copied and the carried setup steps.
+    const replayed: InstructionNode[] = [];
     for (const ins of ctx.doc.instructions) {
       if (ins.index > lastBuild || ins.keyword !== "RUN") continue;
       const role = ctx.facts.lines[ins.index]!.role;
       if (role === "runtime-setup") continue;
+      // Server configuration commands change only the image's configuration: run them again.
+      if (ins.commands.length > 0 && ins.commands.every((c) => REPLAYABLE.has(c.name))) {
+        replayed.push(ins);
+        continue;
+      }
       for (const cmd of ins.commands) {
         const b = cmd.name.startsWith("./") ? cmd.name : posix.basename(cmd.name);
         if (!cmd.name || BUILD_ONLY_COMMANDS.has(b)) continue;
@@ -355,6 +371,10 @@ const php: Transform = {
           ),
       )
       .map((i) => i.index);
+    for (const i of replayed)
+      notes.push(
+        `line ${i.line} (${i.args.trim().slice(0, 60)}) is run again in the runtime stage`,
+      );
     if (extBuilds.length > 0)
       notes.push(
         "a check in the runtime stage fails the build when a compiled extension does not load (a runtime library missing: add its package then)",
@@ -368,13 +388,14 @@ const php: Transform = {
       imageVars: { image: base.ref, tag: base.tag },
       artifacts,
       builderOnly,
-      ...(extBuilds.length > 0
-        ? {
-            afterCopySteps: [
+      afterCopySteps: [
+        ...replayed.map((i) => `RUN ${i.args.trim()}`),
+        ...(extBuilds.length > 0
+          ? [
               `RUN if php -m 2>&1 | grep -iE 'unable to load|startup'; then echo 'a compiled extension does not load in this image' >&2; exit 1; fi`,
-            ],
-          }
-        : {}),
+            ]
+          : []),
+      ],
       evidence,
       notes,
     };
