@@ -9,6 +9,7 @@ import { allCommands, contextCopies, envAt, option, scoreEcosystem } from "../sr
 import { commands as commandData, matchesCommand } from "../src/data.js";
 import { resolvePath } from "../src/parse/shell.js";
 import type { LeaveAlone, Transform, TransformContext } from "../src/transform.js";
+import { releaseNote } from "./ruby.js";
 import type { ArtifactCopy, Evidence, InstructionNode, ShellCommand } from "../src/types.js";
 
 /** Where the official images keep compiled extensions (one folder per PHP API version inside). */
@@ -379,6 +380,7 @@ const php: Transform = {
       notes.push(
         "a check in the runtime stage fails the build when a compiled extension does not load (a runtime library missing: add its package then)",
       );
+    notes.push(...releaseNote(ctx));
     notes.push(
       `the runtime stage starts from ${base.ref} again: compilers, -dev headers and Composer stay in the builder`,
     );

@@ -14,7 +14,7 @@ import {
   option,
   scoreEcosystem,
 } from "../src/artifacts.js";
-import { commands as commandData, matchesCommand } from "../src/data.js";
+import { commands as commandData, matchesCommand, packages as packagesData } from "../src/data.js";
 import { resolvePath } from "../src/parse/shell.js";
 import type { LeaveAlone, Transform, TransformContext } from "../src/transform.js";
 import type { ArtifactCopy, Evidence, InstructionNode, ShellCommand } from "../src/types.js";
@@ -57,6 +57,23 @@ export function rubySlimTag(tag: string): string {
     .replace(new RegExp(`-?(${CODENAMES.join("|")})$`), "");
   const v = version === "" || version === "latest" ? "" : version;
   return [v, "slim", codename].filter(Boolean).join("-");
+}
+
+/**
+ * A note when runtime package names depend on the Debian/Ubuntu release and the builder's tag does
+ * not name one: the names then follow the release assumed for the tag.
+ */
+export function releaseNote(ctx: TransformContext): string[] {
+  const info = ctx.facts.baseInfo;
+  const tag = (ctx.facts.base?.tag ?? "").toLowerCase();
+  if (!info || (info.distro !== "debian" && info.distro !== "ubuntu")) return [];
+  if ([...CODENAMES, "noble", "jammy", "focal"].some((c) => tag.includes(c))) return [];
+  const table = packagesData.runtimeCounterparts["apt"] ?? {};
+  const varying = ctx.facts.toolchainPackages.filter((p) => typeof table[p] === "object");
+  if (varying.length === 0) return [];
+  return [
+    `${ctx.facts.base!.ref} names no Debian release: the runtime names of ${varying.join(", ")} are those of ${info.release ?? "the default release"}; if the image has moved to another release, the install fails — pin the tag (-bookworm, -trixie)`,
+  ];
 }
 
 function truthy(v: string | undefined): boolean {
@@ -318,6 +335,7 @@ const ruby: Transform = {
       notes.push(
         `${base.ref} is a full image: programs the application calls besides Ruby (imagemagick, git, database clients) are not in the slim image; add them to the runtime stage if it needs them`,
       );
+    notes.push(...releaseNote(ctx));
     if (nodeBuildOnly && nodeInstalled)
       notes.push("node/yarn precompile the assets in the builder and stay there");
     return {
