@@ -125,6 +125,21 @@ describe("php", () => {
     ]);
   });
 
+  it("installs Composer in the builder with its installer, and leaves create-project", () => {
+    const setup = `FROM php:8.2-cli\nRUN apt-get update && apt-get install -y unzip\nRUN php -r "copy('https://getcomposer.org/installer', 'composer-setup.php');" && php composer-setup.php && mv composer.phar /usr/local/bin/composer\nWORKDIR /app\nCOPY . .\n`;
+    expect(reason(`${setup}RUN composer install --no-dev\nCMD ["php", "app.php"]\n`)).toBe(
+      "converted",
+    );
+    expect(
+      reason(`${setup}RUN composer create-project slim/slim-skeleton /srv\nRUN composer install\n`),
+    ).toMatch(/^unsupported: line 6 runs `composer create-project/);
+  });
+
+  it("leaves a PHP script run in the builder outside the project folder", () => {
+    const text = `FROM php:8.2-cli\nCOPY tools/ /opt/tools/\nRUN php /opt/tools/setup.php\nWORKDIR /app\nCOPY . .\nRUN composer install\n`;
+    expect(reason(text)).toMatch(/^unsupported: line 3 runs `php \/opt\/tools\/setup.php` outside/);
+  });
+
   it("leaves an image that runs Composer at start", () => {
     const text = `FROM php:8.2-cli\nWORKDIR /app\nCOPY . .\nRUN composer install\nCMD composer install && php app.php\n`;
     expect(reason(text)).toMatch(/^toolchain-at-runtime/);

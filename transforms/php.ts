@@ -42,8 +42,6 @@ const BUILD_ONLY_COMMANDS = new Set([
   "php",
   "curl",
   "wget",
-  "tar",
-  "unzip",
   "ls",
   "nproc",
 ]);
@@ -61,7 +59,30 @@ const FILE_COMMANDS = new Set([
   "git",
   "sed",
   "tee",
+  "tar",
+  "unzip",
 ]);
+/** Composer commands that change only the project folder (or nothing). */
+const COMPOSER_VERBS = new Set([
+  "install",
+  "update",
+  "require",
+  "remove",
+  "dump-autoload",
+  "dumpautoload",
+  "config",
+  "clear-cache",
+  "clearcache",
+  "diagnose",
+  "validate",
+  "check-platform-reqs",
+  "self-update",
+  "selfupdate",
+  "run-script",
+  "run",
+]);
+/** Where a build may put Composer itself: the runtime stage does without it. */
+const COMPOSER_BINARY = /\/composer(\.phar)?$/;
 /** Scratch places of a build: what is written there is not part of the application. */
 const SCRATCH = /^\/(tmp|usr\/src|var\/lib\/apt|var\/cache|root\/\.composer|root\/\.cache)(\/|$)/;
 /** Composer or an extension build in the command the image runs. */
@@ -116,7 +137,8 @@ function writesOnlyCopied(
   scratch = true,
 ): boolean {
   const copied = (p: string) =>
-    (scratch && SCRATCH.test(p)) || artifacts.some((a) => inside(a.from, p));
+    (scratch && (SCRATCH.test(p) || COMPOSER_BINARY.test(p))) ||
+    artifacts.some((a) => inside(a.from, p));
   const redirect = [...cmd.text.matchAll(/>>?\s*["']?([^\s"';&|]+)/g)].map((m) => m[1]!);
   // echo/printf print their words; other commands take them as paths (relative to the cwd).
   const words =
@@ -276,8 +298,6 @@ const php: Transform = {
           `COMPOSER_VENDOR_DIR puts vendor/ outside ${appDir}`,
           c.ins.line,
         );
-      if (composer.some((s) => s.cmd.args.includes("global")))
-        return leave("unsupported", "`composer global` installs outside the project", c.ins.line);
       const devOmitted = c.cmd.args.includes("--no-dev");
       evidence.push({
         rule: "composer-install",
@@ -347,6 +367,32 @@ const php: Transform = {
       }
       for (const cmd of ins.commands) {
         const b = cmd.name.startsWith("./") ? cmd.name : posix.basename(cmd.name);
+        const verb = cmd.args.find((a) => !a.startsWith("-"));
+        const composerVerb = /^composer(\.phar)?$/.test(b)
+          ? verb
+          : b === "php" && verb && /composer(\.phar)?$/.test(verb)
+            ? cmd.args.filter((a) => !a.startsWith("-"))[1]
+            : undefined;
+        if (composerVerb !== undefined && !COMPOSER_VERBS.has(composerVerb))
+          return leave(
+            "unsupported",
+            `line ${ins.line} runs \`${cmd.text.slice(0, 60)}\`: it installs outside the project folder the runtime stage copies`,
+            ins.line,
+          );
+        // A PHP script run in the builder writes where it likes: only in the copied project folder,
+        // or Composer's installer.
+        if (
+          b === "php" &&
+          composerVerb === undefined &&
+          !cmd.args.includes("-r") &&
+          !cmd.args.some((a) => /composer/.test(a)) &&
+          !artifacts.some((a) => inside(a.from, cmd.cwd))
+        )
+          return leave(
+            "unsupported",
+            `line ${ins.line} runs \`${cmd.text.slice(0, 60)}\` outside the copied project folder: what it writes is unknown`,
+            ins.line,
+          );
         if (!cmd.name || BUILD_ONLY_COMMANDS.has(b)) continue;
         if ((b === "echo" || b === "printf") && !cmd.text.includes(">")) continue;
         if (FILE_COMMANDS.has(b) && writesOnlyCopied(cmd, artifacts, env)) continue;
