@@ -336,6 +336,10 @@ const ruby: Transform = {
         `${base.ref} is a full image: programs the application calls besides Ruby (imagemagick, git, database clients) are not in the slim image; add them to the runtime stage if it needs them`,
       );
     notes.push(...releaseNote(ctx));
+    if (!entry)
+      notes.push(
+        "the file sets no CMD or ENTRYPOINT: commands given at run time (compose, docker run) find Ruby, the gems and the application, but no compilers, -dev headers or node",
+      );
     if (nodeBuildOnly && nodeInstalled)
       notes.push("node/yarn precompile the assets in the builder and stay there");
     return {
