@@ -52,6 +52,11 @@ describe("ruby", () => {
     ]);
   });
 
+  it("brings files a build step places outside the app folder", () => {
+    const text = `FROM ruby:3.2\nWORKDIR /app\nCOPY . .\nRUN bundle install\nRUN cp docker/entrypoint.sh /usr/local/bin/ && chmod +x /usr/local/bin/entrypoint.sh\nENTRYPOINT ["entrypoint.sh"]\n`;
+    expect(artifacts(text)).toEqual(["/usr/local/bundle", "/app", "/usr/local/bin/entrypoint.sh"]);
+  });
+
   it("leaves a bundle path it cannot read", () => {
     expect(reason(app("bundle install --path $GEMS"))).toMatch(/^artifact-unknown/);
   });

@@ -353,6 +353,28 @@ const php: Transform = {
       }
     }
 
+    // Files a build step places elsewhere (`cp docker/entry.sh /usr/local/bin/`) come along.
+    for (const l of ctx.facts.lines) {
+      if (l.index > lastBuild || l.role !== "artifact") continue;
+      for (const out of l.produces) {
+        const path = out.replace(/\/\*$/, "");
+        if (path.includes("$"))
+          return leave(
+            "artifact-unknown",
+            `line ${l.line} places ${out}, a path not known statically`,
+            l.line,
+          );
+        if (artifacts.some((a) => inside(a.from, path))) continue;
+        artifacts.push({
+          from: path,
+          to: path,
+          why: `placed by line ${l.line}`,
+          rule: l.evidence[0]?.rule ?? "copy-output",
+          line: l.line,
+        });
+      }
+    }
+
     // Builder-only steps before the last build must not change the image elsewhere: the runtime
     // stage (the same image) gets only what is copied and the carried setup steps.
     const replayed: InstructionNode[] = [];
