@@ -415,6 +415,20 @@ const php: Transform = {
             `line ${ins.line} runs \`${cmd.text.slice(0, 60)}\` outside the copied project folder: what it writes is unknown`,
             ins.line,
           );
+        // Downloads to a file: only into scratch or copied places (or Composer itself).
+        if (b === "curl" || b === "wget") {
+          const out = option(
+            cmd.args,
+            b === "curl" ? ["-o", "--output"] : ["-O", "--output-document"],
+          );
+          const dest = out && out !== "-" ? resolvePath(cmd.cwd, expand(out, env)) : null;
+          if (dest && !writesOnlyCopied({ ...cmd, name: "cp", args: [dest] }, artifacts, env))
+            return leave(
+              "unsupported",
+              `line ${ins.line} downloads ${dest} in the builder only: the runtime stage would not have it`,
+              ins.line,
+            );
+        }
         if (!cmd.name || BUILD_ONLY_COMMANDS.has(b)) continue;
         if ((b === "echo" || b === "printf") && !cmd.text.includes(">")) continue;
         if (FILE_COMMANDS.has(b) && writesOnlyCopied(cmd, artifacts, env)) continue;
