@@ -169,7 +169,7 @@ export function planConversion(
   // No command at all: a toolbox image people run with their own command; keep a shell for it.
   if (!entry || shellForm || health || entry.program.endsWith(".sh")) needsShell = true;
 
-  const runtime = runtimePackages(ctx, carried, lastBuild);
+  const runtime = runtimePackages(ctx, carried, lastBuild, new Set(tp.builderOnlyPackages ?? []));
   if ("leave" in runtime) return runtime;
   if (runtime.names.length) needsShell = true;
 
@@ -244,6 +244,7 @@ function runtimePackages(
   ctx: TransformContext,
   carried: number[],
   lastBuild: number,
+  buildOnly: Set<string>,
 ): { names: string[]; notes: string[] } | LeaveAlone {
   const names: string[] = [];
   const notes: string[] = [];
@@ -265,6 +266,7 @@ function runtimePackages(
           manager === "dnf" || manager === "microdnf" ? "yum" : manager
         ] ?? {};
       for (const p of pkgs) {
+        if (buildOnly.has(p)) continue;
         if (packages.downloadTools.includes(p)) {
           if (new RegExp(`\\b${p}\\b`).test(usedAtRuntime)) names.push(p);
           continue;

@@ -45,6 +45,11 @@ export interface TransformPlan {
   afterCopySteps?: string[];
   /** Contract fields the plan changes on purpose, each with the reason. */
   declaredChanges?: { field: string; from: string; to: string; why: string }[];
+  /**
+   * Packages the builder installs that only the build uses (node for asset compilation): the
+   * runtime stage does not install them, though they are not build-only everywhere.
+   */
+  builderOnlyPackages?: string[];
   /** The runtime stage needs a shell (scripts, RUN steps) even if the engine would not see it. */
   needsShell?: boolean;
   evidence?: Evidence[];
