@@ -32,11 +32,26 @@ interface Release {
   explicitPath: boolean;
 }
 
+/** The words of one task of `mix do a, b, c` (or `mix do a + b`), or the words themselves. */
+function mixTask(args: string[], task: string): string[] {
+  if (args[0] !== "do") return args;
+  const tasks: string[][] = [[]];
+  for (const w of args.slice(1)) {
+    if (w === "+" || w === ",") tasks.push([]);
+    else if (w.endsWith(",")) {
+      tasks[tasks.length - 1]!.push(w.slice(0, -1));
+      tasks.push([]);
+    } else tasks[tasks.length - 1]!.push(w);
+  }
+  return tasks.find((t) => t[0] === task) ?? args;
+}
+
 function releaseCommand(ctx: TransformContext): Release | LeaveAlone | null {
   let found: Release | null = null;
   for (const { ins, cmd } of allCommands(ctx)) {
     const env = { ...envAt(ctx, ins.index), ...cmd.assignments };
-    if (cmd.name === "mix" && cmd.args[0] === "release") {
+    const args = cmd.name === "mix" ? mixTask(cmd.args, "release") : cmd.args;
+    if (cmd.name === "mix" && args[0] === "release") {
       if (env["MIX_BUILD_PATH"] || env["MIX_BUILD_ROOT"])
         return leave(
           "artifact-unknown",
@@ -44,12 +59,12 @@ function releaseCommand(ctx: TransformContext): Release | LeaveAlone | null {
           ins.line,
         );
       const words: string[] = [];
-      for (let i = 1; i < cmd.args.length; i++) {
-        const a = cmd.args[i]!;
+      for (let i = 1; i < args.length; i++) {
+        const a = args[i]!;
         if (MIX_VALUE_OPTIONS.has(a)) i++;
         else if (!a.startsWith("-")) words.push(a);
       }
-      const path = option(cmd.args, ["--path"]);
+      const path = option(args, ["--path"]);
       const mixEnv = env["MIX_ENV"] || "dev";
       found = {
         ins,
