@@ -155,13 +155,13 @@ function planRelease(ctx: TransformContext, rel: Release): TransformPlan | Leave
   if (rel.explicitPath) {
     if (posix.dirname(program) === posix.join(rel.base, "bin")) {
       dir = rel.base;
-      name = posix.basename(program);
+      name = rel.name ?? posix.basename(program);
     }
   } else {
     const m = /^(.*)\/([^/]+)\/bin\/([^/]+)$/.exec(program);
-    if (m && m[1] === rel.base && (rel.tool === "rebar3" || m[2] === m[3])) {
+    if (m && m[1] === rel.base) {
       dir = posix.join(rel.base, m[2]!);
-      name = m[3]!;
+      name = m[2]!;
     }
   }
   if (!dir || !name)
@@ -174,7 +174,10 @@ function planRelease(ctx: TransformContext, rel: Release): TransformPlan | Leave
       "artifact-unknown",
       `the image runs release ${name}, but line ${rel.ins.line} builds release ${rel.name}`,
     );
-  if (!START.has(entry.args[0] ?? ""))
+  // bin/<name> is the release script; other files in bin/ are overlays (phx.gen.release's
+  // bin/server), scripts that start the release themselves.
+  const script = posix.basename(program);
+  if (script === name && !START.has(entry.args[0] ?? ""))
     return leave(
       "artifact-unknown",
       `the release script is run with \`${entry.args[0] ?? "(nothing)"}\`, not a foreground start`,
@@ -214,7 +217,7 @@ function planRelease(ctx: TransformContext, rel: Release): TransformPlan | Leave
     {
       rule: rel.tool === "mix" ? "mix-release" : "rebar3-release",
       match: rel.cmd.text.slice(0, 100),
-      why: `the release ${name} is built in ${dir}, and the image runs its script bin/${name}`,
+      why: `the release ${name} is built in ${dir}, and the image runs its script bin/${script}`,
     },
     { rule: "builder-os", match: ctx.facts.base?.ref ?? "", why: os.why },
   ];
@@ -226,7 +229,7 @@ function planRelease(ctx: TransformContext, rel: Release): TransformPlan | Leave
       {
         from: dir,
         to: dir,
-        why: `the release: compiled applications, ERTS and the bin/${name} start script`,
+        why: `the release: compiled applications, ERTS and the bin/${script} start script`,
         rule: rel.tool === "mix" ? "mix-release" : "rebar3-release",
         line: rel.ins.line,
       },
