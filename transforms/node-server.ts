@@ -196,9 +196,9 @@ export function nodeVersion(tag: string): { version: string; major: number | nul
   return { version, major: m ? Number(m[1]) : null };
 }
 
-/** The slim tag of the builder's Bun release: `1.1` → `1.1-slim`, `latest` → `slim`. */
+/** The slim tag of the builder's Bun release: `1.1`/`1.1-debian` → `1.1-slim`, `latest` → `slim`. */
 function bunSlim(ctx: TransformContext): string {
-  const v = (ctx.facts.base?.tag ?? "").replace(/-(debian|slim)$/, "");
+  const v = (ctx.facts.base?.tag ?? "").replace(/-(debian|slim|distroless)$/, "");
   return v === "" || v === "latest" ? "slim" : `${v}-slim`;
 }
 
