@@ -50,6 +50,7 @@ REQUIRED_TAGS=(debian:bookworm-slim debian:stable-slim debian:bookworm debian:12
   nginx:stable-alpine nginx:1.22-alpine nginx:alpine nginx:stable nginx:1.22
   node:18-slim python:3.11-slim eclipse-temurin:17-jre ruby:3.1-slim busybox:latest
   golang:1.19 gcc:12 rust:1.63 node:18 python:3.11 eclipse-temurin:17-jdk ruby:3.1 php:8.2-cli)
+REQUIRED_TAGS+=(elixir:1.14 hexpm/elixir:1.14.0-erlang-25.2.3-debian-bookworm-20230612 erlang:25 erlang:25-slim)
 
 # --- host packages -------------------------------------------------------------------------------
 s=$SECONDS
@@ -150,6 +151,10 @@ build_image temurin-jre  "$TC/Dockerfile.temurin-jre"  "$TC" eclipse-temurin:17-
 build_image ruby         "$TC/Dockerfile.ruby"         "$TC" ruby:3.1 ruby:3.1-bookworm
 build_image ruby-slim    "$TC/Dockerfile.ruby-slim"    "$TC" ruby:3.1-slim ruby:3.1-slim-bookworm
 build_image php          "$TC/Dockerfile.php"          "$TC" php:8.2-cli php:8.2-cli-bookworm
+# elixir: Debian's elixir 1.14 on erlang 25; the hexpm/* tag names the Debian release like the real one
+build_image elixir       "$TC/Dockerfile.elixir"       "$TC" elixir:1.14 hexpm/elixir:1.14.0-erlang-25.2.3-debian-bookworm-20230612
+build_image erlang       "$TC/Dockerfile.erlang"       "$TC" erlang:25
+build_image erlang-slim  "$TC/Dockerfile.erlang-slim"  "$TC" erlang:25-slim
 # There is no Alpine here: the -alpine tags our mappings use name the Debian nginx look-alike (same
 # config layout, same /usr/share/nginx/html, same port); only the size differs from the real thing.
 build_image nginx        "$TC/Dockerfile.nginx"        "$TC" nginx:1.22 nginx:stable nginx:latest \
@@ -179,4 +184,4 @@ fi
 
 log "step=total seconds=$((SECONDS - T0))"
 $DOCKER images --format '{{.Repository}}:{{.Tag}}\t{{.Size}}' \
-  | grep -E '^(debian|busybox|golang|gcc|node|python|rust|eclipse-temurin|ruby|php|nginx|gcr.io/distroless/)' | sort
+  | grep -E '^(debian|busybox|golang|gcc|node|python|rust|eclipse-temurin|ruby|php|elixir|hexpm/elixir|erlang|nginx|gcr.io/distroless/)' | sort

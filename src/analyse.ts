@@ -143,7 +143,10 @@ export function imageInfo(image: BaseImage): ImageInfo | null {
       const major = /^(\d+)/.exec(tag)?.[1];
       info.release = major ? (images.debianVersions[major] ?? "stable") : tag.replace(/-slim$/, "");
       if (["latest", "stable", "slim", "stable-slim"].includes(tag)) info.release = "stable";
-    } else info.release = images.defaultCodename;
+    } else
+      info.release =
+        (images.tagCodenames[fam.family] ?? []).find((t) => new RegExp(t.tag).test(tag))
+          ?.codename ?? images.defaultCodename;
   }
   return info;
 }

@@ -40,6 +40,10 @@ const imagesSchema = z.object({
   shellPrograms: strList,
   alpinePrograms: strList,
   runtimeImages: z.record(z.string(), z.record(z.string(), z.string())),
+  /** Per family: the Debian release images were built on, by tag pattern (first match wins). */
+  tagCodenames: z
+    .record(z.string(), z.array(z.object({ tag: z.string(), codename: z.string() })))
+    .default({}),
 });
 
 const counterpart = z.union([z.string(), z.record(z.string(), z.string())]);
@@ -54,6 +58,11 @@ const packagesSchema = z.object({
   devSuffix: z.record(z.string(), z.string()),
   runtimeCounterparts: z.record(z.string(), z.record(z.string(), counterpart)),
   builderOnlyEnv: strList,
+  /**
+   * Packages a runtime class needs per package manager; a `-dev` name stands for its runtime
+   * counterpart (runtimeCounterparts) on the builder's release.
+   */
+  runtimeSets: z.record(z.string(), z.record(z.string(), strList)).default({}),
 });
 
 const ruleSchema = z.object({

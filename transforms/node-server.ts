@@ -1,7 +1,10 @@
-// Node/TypeScript servers: dependencies installed with npm/yarn/pnpm, a build step (npm run
+// Node/TypeScript servers: dependencies installed with npm/yarn/pnpm/bun, a build step (npm run
 // build, tsc, nest/next build), and `node <built file>` at start. The runtime stage is the same
 // Node release without the build tools, holding package.json, the production dependencies and the
-// build output folder the command runs from.
+// build output folder the command runs from. A server started through a package.json script
+// (`npm start`), with Yarn 2+ or with Bun keeps its whole project folder (what the script reads is
+// not in the Dockerfile), minus devDependencies, and the builder checks the script's programs are
+// still there.
 import { posix } from "node:path";
 import { commands as commandData, matchesCommand } from "../src/data.js";
 import {
@@ -36,7 +39,35 @@ const LOCKFILES: Record<string, string> = {
   "yarn.lock": "yarn",
   "pnpm-lock.yaml": "pnpm",
 };
-const MANAGERS = new Set(["npm", "yarn", "pnpm"]);
+const MANAGERS = new Set(["npm", "yarn", "pnpm", "bun"]);
+const BUN = /^((\/usr\/local|\/usr)?\/bin\/)?bun$/;
+/** Script files bun runs directly (`bun dist/index.js`, `bun run src/server.ts`). */
+const SCRIPT_FILE = /\.(m?js|cjs|ts|tsx|jsx|mts)$/;
+/** Package manager words that are not script names (`yarn install`, `bun x`). */
+const MANAGER_VERBS = new Set(["install", "i", "ci", "add", "x", "exec", "dlx", "node", "test"]);
+
+/**
+ * Builder check after devDependencies are pruned: every program the package.json script (and its
+ * pre/post scripts, and scripts it runs with `npm run`) starts is a production dependency or a
+ * program the runtime image has, else the build fails. Double-quoted for sh: no `$`, backticks or
+ * double quotes inside.
+ */
+function scriptCheck(runner: string, name: string): string {
+  const js =
+    "const fs=require('fs'),s=require('./package.json').scripts||{};" +
+    "const ok=new Set(['node','npm','npx','yarn','pnpm','bun','bunx','sh','exec','env','echo','cd','true','test']);" +
+    "const bad=(m)=>{console.error(m);process.exit(1)};" +
+    "const run=(n,seen)=>{if(seen.has(n))return;seen.add(n);const c=s[n];" +
+    "if(c===undefined){if(n==='start')return;bad('package.json has no script '+n)}" +
+    "for(const part of [s['pre'+n],c,s['post'+n]].filter(Boolean).join(' && ').split(/&&|[|][|]|;|[|]/)){" +
+    "const w=part.trim().split(/\\s+/).filter((x)=>!/^\\w+=/.test(x)).map((x)=>x.replace(/['\\x22]/g,''));" +
+    "const p=w[0]||'';if(!p)continue;" +
+    "if(['npm','yarn','pnpm','bun'].includes(p)&&(w[1]==='run'||w[1]==='start')){run(w[1]==='start'?'start':w[2],seen);continue}" +
+    "if(!ok.has(p)&&!fs.existsSync('node_modules/.bin/'+p)&&!fs.existsSync(p))" +
+    "bad('the '+n+' script runs '+p+', which is not a production dependency nor in the runtime image')}};" +
+    `run('${name}',new Set())`;
+  return `${runner} -e "${js}"`;
+}
 
 function leave(code: string, message: string, line?: number): LeaveAlone {
   return { leave: { code, message, ...(line ? { line } : {}) } };
@@ -51,6 +82,12 @@ function nodeEntry(ctx: TransformContext): { script: string; command: string } |
   if (WRAPPERS.has(words[0] ?? "")) {
     words = words.slice(1);
     while (words[0]?.startsWith("-")) words = words.slice(1);
+  }
+  if (BUN.test(words[0] ?? "")) {
+    // `bun run <file>` / `bun <file>`: a script file; `bun run start` is a package script.
+    const rest = words.slice(1).filter((w) => !w.startsWith("-"));
+    const file = rest[0] === "run" ? rest[1] : rest[0];
+    return file && SCRIPT_FILE.test(file) ? { script: file, command: words.join(" ") } : null;
   }
   if (!NODE.test(words[0] ?? "")) return null;
   const command = words.join(" ");
@@ -73,6 +110,18 @@ function packageScript(ctx: TransformContext): string | null {
   return e && MANAGERS.has(e.program) ? [e.program, ...e.args].join(" ") : null;
 }
 
+/** The package.json script a `npm start` / `npm run x` / `yarn x` / `bun run x` command runs. */
+function scriptName(ctx: TransformContext): string | null {
+  const e = entryProgram(ctx);
+  if (!e || !MANAGERS.has(e.program)) return null;
+  const a = e.args.filter((w) => !w.startsWith("-"));
+  if (a[0] === "start" || a[0] === "restart") return "start";
+  if (a[0] === "run" || a[0] === "run-script") return a[1] && !SCRIPT_FILE.test(a[1]) ? a[1] : null;
+  if (e.program !== "npm" && a[0] && !MANAGER_VERBS.has(a[0]) && !SCRIPT_FILE.test(a[0]))
+    return a[0];
+  return null;
+}
+
 /** Line of the last COPY/ADD from the context that puts this path in place. */
 function copiedFrom(ctx: TransformContext, path: string): number | undefined {
   return contextCopies(ctx)
@@ -93,7 +142,7 @@ function isInstall(cmd: ShellCommand): boolean {
   if (cmd.args.some((a) => a === "-g" || a === "--global")) return false;
   const verb = cmd.args.find((a) => !a.startsWith("-"));
   if (cmd.name === "yarn") return verb === undefined || verb === "install";
-  if (cmd.name === "pnpm") return verb === "install" || verb === "i";
+  if (cmd.name === "pnpm" || cmd.name === "bun") return verb === "install" || verb === "i";
   return verb === "ci" || verb === "install" || verb === "i";
 }
 
@@ -109,6 +158,9 @@ function isProductionOnly(cmd: ShellCommand, env: Record<string, string>): boole
     a.includes("--only=production") ||
     (a.includes("--omit") && a[a.indexOf("--omit") + 1] === "dev");
   const envProd = (cmd.assignments["NODE_ENV"] ?? env["NODE_ENV"]) === "production";
+  if (cmd.name === "bun") return isInstall(cmd) && (omitDev || a.includes("-p"));
+  if (cmd.name === "yarn" && a[0] === "workspaces" && a[1] === "focus")
+    return a.includes("--production");
   if (cmd.name === "npm" && a[0] === "prune") return omitDev || envProd;
   if (cmd.name === "pnpm" && a[0] === "prune") return omitDev || envProd;
   return isInstall(cmd) && (omitDev || envProd);
@@ -144,9 +196,16 @@ export function nodeVersion(tag: string): { version: string; major: number | nul
   return { version, major: m ? Number(m[1]) : null };
 }
 
+/** The slim tag of the builder's Bun release: `1.1`/`1.1-debian` → `1.1-slim`, `latest` → `slim`. */
+function bunSlim(ctx: TransformContext): string {
+  const v = (ctx.facts.base?.tag ?? "").replace(/-(debian|slim|distroless)$/, "");
+  return v === "" || v === "latest" ? "slim" : `${v}-slim`;
+}
+
 const nodeServer: Transform = {
   id: "node-server",
-  describe: "Node/TypeScript servers built with npm/yarn/pnpm and started with `node <built file>`",
+  describe:
+    "Node/TypeScript servers built with npm/yarn/pnpm/bun and started with `node <built file>` or a package.json script",
   detect(ctx) {
     const entry = nodeEntry(ctx);
     const script = packageScript(ctx);
@@ -163,15 +222,17 @@ const nodeServer: Transform = {
   },
   plan(ctx) {
     const entry = nodeEntry(ctx);
-    if (!entry)
+    const scriptRun = entry ? null : scriptName(ctx);
+    if (!entry && !scriptRun)
       return leave(
         "artifact-unknown",
-        `the image runs \`${packageScript(ctx)}\`, a package.json script: what it starts and which files it needs are not in the Dockerfile`,
+        `the image runs \`${packageScript(ctx)}\`: which package.json script it starts is not clear`,
       );
-    if (ctx.facts.baseInfo?.family !== "node")
+    const family = ctx.facts.baseInfo?.family;
+    if (family !== "node" && family !== "bun")
       return leave(
         "unsupported",
-        `Node does not come from the node image (${ctx.facts.base?.ref}): the Node release to run on is unknown`,
+        `Node does not come from the node (or oven/bun) image (${ctx.facts.base?.ref}): the release to run on is unknown`,
       );
     const evidence: Evidence[] = [];
     const cmds = allCommands(ctx);
@@ -192,12 +253,113 @@ const nodeServer: Transform = {
       match: install.cmd.text,
       why: `dependencies installed in ${appDir} with ${manager}${lock ? ` (${lock} copied)` : ""}`,
     });
-    if (manager === "yarn" && install.cmd.args.some((a) => a === "--immutable"))
+    const copied = contextCopies(ctx).flatMap((c) => c.sources.map((x) => x.replace(/\/$/, "")));
+    const berry =
+      manager === "yarn" &&
+      (install.cmd.args.some((a) => a === "--immutable" || a === "--immutable-cache") ||
+        copied.some((x) => /(^|\/)(\.yarnrc\.yml|\.yarn)$/.test(x)));
+    if (berry && copied.some((x) => /(^|\/)\.pnp\.c?js$/.test(x)))
       return leave(
         "unsupported",
-        "Yarn 2+ (--immutable) has no built-in way to drop devDependencies in place",
+        "Yarn Plug'n'Play (.pnp.cjs copied): its packages may sit in a global cache outside the project, so what the runtime needs is not known",
         install.ins.line,
       );
+    if (berry)
+      evidence.push({
+        rule: "yarn-berry",
+        match: install.cmd.text,
+        why: "Yarn 2+ (--immutable or .yarnrc.yml/.yarn copied): production dependencies come from `yarn workspaces focus --production`",
+      });
+    const compile = cmds.find(({ cmd }) => compiles(cmd))!;
+    const wholeFolder = !entry || berry;
+    const { major } = nodeVersion(ctx.facts.base?.tag ?? "");
+    const omitDev = major !== null && major < 15 ? "--production" : "--omit=dev";
+    const pruneCommand = (): string => {
+      if (berry)
+        return "yarn workspaces focus --all --production && (test -d node_modules || test ! -e .pnp.cjs) && rm -rf .yarn/cache";
+      if (manager === "npm") return `npm prune ${omitDev}`;
+      if (manager === "pnpm") return "pnpm prune --prod";
+      if (manager === "bun") {
+        const frozen = install.cmd.args.includes("--frozen-lockfile") ? " --frozen-lockfile" : "";
+        return `rm -rf node_modules && bun install --production${frozen}`;
+      }
+      const lockFlags = install.cmd.args.filter((a) =>
+        ["--frozen-lockfile", "--pure-lockfile", "--ignore-engines"].includes(a),
+      );
+      return ["yarn install --production", ...lockFlags].join(" ");
+    };
+    const lastBuild = Math.max(
+      ...ctx.facts.lines
+        .filter((l) => l.role === "build" || l.role === "artifact")
+        .map((l) => l.index),
+    );
+    const builderOnly = ctx.doc.instructions
+      .filter(
+        (i): i is InstructionNode =>
+          i.index > lastBuild &&
+          i.keyword === "RUN" &&
+          i.commands.length > 0 &&
+          i.commands.every((c) => MANAGERS.has(c.name) || c.name === "npx" || c.name === "cd"),
+      )
+      .map((i) => i.index);
+    const { version } = nodeVersion(ctx.facts.base?.tag ?? "");
+    const runtime = {
+      runtimeClass: family === "bun" ? "bun" : "node",
+      runtimeWhy:
+        family === "bun"
+          ? "the server runs on Bun: the same Bun release, slim, without devDependencies"
+          : "the server runs on Node: the same Node release without compilers and devDependencies",
+      imageVars: { version, tag: ctx.facts.base?.tag ?? "latest", slim: bunSlim(ctx) },
+    };
+
+    if (wholeFolder) {
+      // What the script (or a Yarn 2+ install) needs from the project is not in the Dockerfile:
+      // the whole project folder goes over, without devDependencies.
+      const pruned = cmds.some(
+        ({ ins, cmd }) =>
+          cmd.offset > install.cmd.offset && isProductionOnly(cmd, declaredEnv(ctx, ins.index)),
+      );
+      const installedProd = isProductionOnly(install.cmd, declaredEnv(ctx, install.ins.index));
+      const cd = appDir === ctx.facts.finalWorkdir ? "" : `cd ${appDir} && `;
+      const steps: string[] = [];
+      if (!pruned && !installedProd) steps.push(pruneCommand());
+      if (scriptRun) steps.push(scriptCheck(family === "bun" ? "bun" : "node", scriptRun));
+      const why: string[] = [];
+      if (!pruned && !installedProd)
+        why.push(
+          `\`${pruneCommand()}\` removes devDependencies (compilers, test tools) so the runtime stage copies production dependencies only${berry ? "; a Plug'n'Play install (no node_modules) fails the build there, and the package cache, not needed with node_modules, is dropped" : ""}`,
+        );
+      if (scriptRun)
+        why.push(
+          `the check fails the build if the \`${scriptRun}\` script (or its pre/post scripts) runs a program that is neither a production dependency nor in the runtime image`,
+        );
+      const started = entry ? `\`${entry.command}\`` : `the \`${scriptRun}\` script`;
+      evidence.push({
+        rule: compiles(compile.cmd)!,
+        match: compile.cmd.text.slice(0, 100),
+        why: `the build runs in ${appDir}; ${started} starts from it`,
+      });
+      return {
+        ...runtime,
+        artifacts: [
+          {
+            from: appDir,
+            to: appDir,
+            why: `the project folder: package.json, production dependencies, the build output and whatever ${started} reads, none of which the Dockerfile names`,
+            rule: scriptRun ? "package-script" : "yarn-berry",
+            line: compile.ins.line,
+          },
+        ],
+        builderOnly,
+        builderSteps: steps.length
+          ? [{ line: `RUN ${cd}${steps.join(" && ")}`, why: why.join("; ") }]
+          : [],
+        evidence,
+        notes: [
+          `the whole ${appDir} is copied (sources included): ${started} decides which files it reads, and package.json is not part of the Dockerfile`,
+        ],
+      };
+    }
 
     // What the command runs must come out of a build folder of this project.
     const script = resolvePath(ctx.facts.finalWorkdir, entry.script);
@@ -213,7 +375,6 @@ const nodeServer: Transform = {
         "artifact-unknown",
         `node runs ${rel} in ${appDir}, not from a build output folder (${OUTPUT_DIRS.join(", ")}): the files it needs cannot be told from the sources`,
       );
-    const compile = cmds.find(({ cmd }) => compiles(cmd))!;
     evidence.push({
       rule: compiles(compile.cmd)!,
       match: compile.cmd.text.slice(0, 100),
@@ -221,21 +382,7 @@ const nodeServer: Transform = {
     });
 
     // Steps after the build that run the package manager (prisma generate, prune, cache clean)
-    // belong to the builder: their results reach the runtime through node_modules.
-    const lastBuild = Math.max(
-      ...ctx.facts.lines
-        .filter((l) => l.role === "build" || l.role === "artifact")
-        .map((l) => l.index),
-    );
-    const tail = ctx.doc.instructions.filter(
-      (i): i is InstructionNode =>
-        i.index > lastBuild &&
-        i.keyword === "RUN" &&
-        i.commands.length > 0 &&
-        i.commands.every((c) => MANAGERS.has(c.name) || c.name === "npx" || c.name === "cd"),
-    );
-    const builderOnly = tail.map((i) => i.index);
-
+    // belong to the builder (builderOnly): their results reach the runtime through node_modules.
     const selfContained = SELF_CONTAINED.find((d) => rel.startsWith(d + "/"));
     const artifacts: ArtifactCopy[] = [];
     const builderSteps: { line: string; why: string }[] = [];
@@ -256,19 +403,7 @@ const nodeServer: Transform = {
       );
       const installedProd = isProductionOnly(install.cmd, declaredEnv(ctx, install.ins.index));
       const cd = appDir === ctx.facts.finalWorkdir ? "" : `cd ${appDir} && `;
-      const { major } = nodeVersion(ctx.facts.base?.tag ?? "");
-      const omitDev = major !== null && major < 15 ? "--production" : "--omit=dev";
-      let prune: string | null = null;
-      if (!pruned && !installedProd) {
-        if (manager === "npm") prune = `npm prune ${omitDev}`;
-        else if (manager === "pnpm") prune = "pnpm prune --prod";
-        else {
-          const lockFlags = install.cmd.args.filter((a) =>
-            ["--frozen-lockfile", "--pure-lockfile", "--ignore-engines"].includes(a),
-          );
-          prune = ["yarn install --production", ...lockFlags].join(" ");
-        }
-      }
+      const prune = !pruned && !installedProd ? pruneCommand() : null;
       builderSteps.push({
         line: `RUN ${cd}${prune ? `${prune} && ` : ""}mkdir -p node_modules`,
         why: prune
@@ -318,12 +453,8 @@ const nodeServer: Transform = {
         `only package.json, node_modules and ${top}/ reach the runtime stage: files the server reads from ${appDir} at run time (views, public assets, config) must be copied too`,
       );
     }
-    const { version } = nodeVersion(ctx.facts.base?.tag ?? "");
     return {
-      runtimeClass: "node",
-      runtimeWhy:
-        "the server runs on Node: the same Node release without compilers and devDependencies",
-      imageVars: { version, tag: ctx.facts.base?.tag ?? "latest" },
+      ...runtime,
       artifacts,
       builderOnly,
       builderSteps,
