@@ -233,7 +233,7 @@ export function programOf(all: string[]): { program: string; args: string[] } | 
   let words = all;
   if (words.length === 0) return null;
   if (SHELLS.test(words[0]!) && words[1] === "-c" && words[2]) {
-    const inner = mainCommand(parseShell(words[2], 0, "/").commands);
+    const inner = mainCommand(parseShell(words[2], 0, "/").commands, words[2]);
     words = inner ? [inner.name, ...inner.args] : words[2].trim().split(/\s+/);
   } else if (SHELLS.test(words[0]!) && words[1] && !words[1].startsWith("-")) {
     words = words.slice(1); // `sh script.sh`: the script is what runs
@@ -263,11 +263,20 @@ const SETUP_BUILTINS = new Set([
  * last command that is not an environment-setup builtin (`export X=… && service y start && ./app`
  * runs `./app`; `cd /srv && ./app` runs `./app`).
  */
-export function mainCommand(commands: ShellCommand[]): ShellCommand | undefined {
+export function mainCommand(commands: ShellCommand[], source: string): ShellCommand | undefined {
   const exec = commands.find((c) => c.name === "exec" && c.args.length > 0);
   if (exec) return exec;
-  for (let i = commands.length - 1; i >= 0; i--)
-    if (!SETUP_BUILTINS.has(commands[i]!.name)) return commands[i];
+  // In a pipeline (`app 2>&1 | tee log`) the program is the first command, not the filter after it.
+  const pipedFrom = (i: number) => {
+    const prev = commands[i - 1]!;
+    const gap = source.slice(prev.offset + prev.text.length, commands[i]!.offset);
+    return /(^|[^|])\|($|[^|])/.test(gap);
+  };
+  for (let i = commands.length - 1; i >= 0; i--) {
+    if (SETUP_BUILTINS.has(commands[i]!.name)) continue;
+    while (i > 0 && pipedFrom(i)) i--;
+    return commands[i];
+  }
   return commands[0];
 }
 
@@ -289,7 +298,7 @@ export function healthcheckCommand(args: string): { program: string; args: strin
 /** The shell words of a CMD/ENTRYPOINT for matching (exec words, or first shell command's words). */
 export function commandSpec(ins: InstructionNode): CommandSpec {
   if (ins.exec) return { form: "exec", words: ins.exec, raw: ins.args, index: ins.index };
-  const main = mainCommand(parseShell(ins.args, 0, "/").commands);
+  const main = mainCommand(parseShell(ins.args, 0, "/").commands, ins.args);
   const words = main ? [main.name, ...main.args] : ins.args.split(/\s+/);
   return { form: "shell", words, raw: ins.args, index: ins.index };
 }

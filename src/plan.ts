@@ -8,6 +8,7 @@ import {
 } from "./analyse.js";
 import { contextCopies, entryProgram, toolchainAtRuntime } from "./artifacts.js";
 import { images, packages } from "./data.js";
+import { parseShell } from "./parse/shell.js";
 import { transforms } from "./registry.js";
 import { isLeave, type LeaveAlone, type TransformContext } from "./transform.js";
 import type { ConvertOptions, Detection, InstructionNode, Reason, RuntimePlan } from "./types.js";
@@ -56,6 +57,40 @@ export interface Planned {
 function leave(code: string, message: string, line?: number): LeaveAlone {
   return { leave: { code, message, ...(line ? { line } : {}) } as Reason };
 }
+
+/**
+ * An absolute path named by the command the image runs (`-c /deploy/app.conf`) that a COPY from
+ * the build context put in the builder, while no artifact or later COPY brings it to the runtime.
+ */
+function contextFileLeftBehind(
+  ctx: TransformContext,
+  artifacts: { to: string }[],
+  lastBuild: number,
+): { path: string; line: number } | null {
+  const words: string[] = [];
+  for (const spec of [ctx.facts.entrypoint, ctx.facts.cmd]) {
+    if (!spec) continue;
+    const texts = spec.form === "exec" ? spec.words : [spec.raw];
+    for (const t of texts) {
+      if (!/\s/.test(t)) words.push(t);
+      else for (const c of parseShell(t, 0, "/").commands) words.push(c.name, ...c.args);
+    }
+  }
+  const inside = (dir: string, p: string) => p === dir || p.startsWith(dir.replace(/\/?$/, "/"));
+  const copies = contextCopies(ctx);
+  for (const w of words) {
+    const path = w.replace(/^-[-\w]*=/, "");
+    if (!path.startsWith("/") || path.includes("$") || path === "/") continue;
+    if (artifacts.some((a) => inside(a.to, path))) continue;
+    const copy = copies.find((c) => inside(c.dest, path));
+    if (!copy || copy.index > lastBuild) continue;
+    return { path, line: copy.line };
+  }
+  return null;
+}
+
+/** Commands that add a package source (apt-key alone only trusts a key: not counted). */
+const REPO_COMMANDS = new Set(["add-apt-repository", "apt-add-repository", "yum-config-manager"]);
 
 export function planConversion(
   ctx: TransformContext,
@@ -139,6 +174,35 @@ export function planConversion(
       carried.push(ins.index);
     }
   }
+  // A package repository added by a step that stays in the builder: carried installs after it
+  // would look for packages the runtime stage's sources do not have (or get other versions).
+  const repoLine = doc.instructions.find(
+    (i) =>
+      i.keyword === "RUN" &&
+      !carried.includes(i.index) &&
+      i.commands.some((c) => REPO_COMMANDS.has(c.name) || /\/etc\/apt\/sources\.list/.test(c.text)),
+  );
+  const installsAfter =
+    repoLine &&
+    carried.find(
+      (i) =>
+        i > repoLine.index &&
+        doc.instructions[i]!.keyword === "RUN" &&
+        facts.lines[i]!.role === "runtime-setup",
+    );
+  if (repoLine && installsAfter !== undefined)
+    return leave(
+      "unsupported",
+      `line ${repoLine.line} adds a package repository that line ${doc.instructions[installsAfter]!.line} installs from after it; carrying the repository to the runtime stage is not supported`,
+      repoLine.line,
+    );
+  const missing = contextFileLeftBehind(ctx, tp.artifacts, lastBuild);
+  if (missing)
+    return leave(
+      "artifact-unknown",
+      `the command the image runs reads ${missing.path}, copied from the build context by line ${missing.line}, and the runtime stage would not have it`,
+      missing.line,
+    );
   if (tailProblems.length)
     return leave(
       "unsupported",
