@@ -187,11 +187,13 @@ export function checkContract(
 
   // What the final stage runs must be there.
   const runtime = after.base;
-  const copies = after.instructions.filter((i) => i.keyword === "COPY" || i.keyword === "ADD");
-  const dests = copies.flatMap((i) => {
+  // Relative destinations land in the WORKDIR in force at the COPY, not in /.
+  let wd = "/";
+  const dests = after.instructions.flatMap((i) => {
+    if (i.keyword === "WORKDIR") wd = resolvePath(wd, i.args.trim());
+    if (i.keyword !== "COPY" && i.keyword !== "ADD") return [];
     const w = i.exec ?? i.args.split(/\s+/).filter((x) => !x.startsWith("--"));
     const dest = w[w.length - 1] ?? "";
-    const wd = "/";
     return w.slice(0, -1).map((src) => {
       const d = resolvePath(wd, dest);
       return dest.endsWith("/") ? posix.join(d, posix.basename(src)) : d;

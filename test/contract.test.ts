@@ -43,6 +43,10 @@ describe("contract check", () => {
       (s: string) =>
         s.replace("/usr/local/bin/hello /usr/local/bin/hello", "/src/go.sum /usr/local/bin/hello"),
     ],
+    [
+      "the program's copy replaced by a relative context copy (lands in WORKDIR, not /)",
+      (s: string) => s.replace(/^COPY --from=builder .*\n/m, "COPY . .\n"),
+    ],
   ])("rejects a broken output: %s", (_what, breakIt) => {
     const broken = breakIt(good);
     expect(broken).not.toBe(good);
