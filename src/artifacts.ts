@@ -396,3 +396,39 @@ export function nativeClass(ctx: TransformContext): { runtimeClass: string; runt
       "a native binary linked against glibc needs the same or a newer glibc: a slim image of the same distribution",
   };
 }
+
+/**
+ * Add the files build steps up to `lastBuild` place outside the copied folders (`cp docker/entry.sh
+ * /usr/local/bin/`) to `artifacts`; a placed path that is not known statically leaves the file.
+ */
+export function addPlacedOutputs(
+  ctx: TransformContext,
+  lastBuild: number,
+  artifacts: ArtifactCopy[],
+): LeaveAlone | null {
+  const covers = (dir: string, p: string) =>
+    dir === "/" || p === dir || p.startsWith(dir.replace(/\/$/, "") + "/");
+  for (const l of ctx.facts.lines) {
+    if (l.index > lastBuild || l.role !== "artifact") continue;
+    for (const out of l.produces) {
+      const path = out.replace(/\/\*$/, "");
+      if (path.includes("$"))
+        return {
+          leave: {
+            code: "artifact-unknown",
+            message: `line ${l.line} places ${out}, a path not known statically`,
+            line: l.line,
+          },
+        };
+      if (artifacts.some((a) => covers(a.from, path))) continue;
+      artifacts.push({
+        from: path,
+        to: path,
+        why: `placed by line ${l.line}`,
+        rule: l.evidence[0]?.rule ?? "copy-output",
+        line: l.line,
+      });
+    }
+  }
+  return null;
+}

@@ -5,7 +5,14 @@
 // libraries of the -dev packages; Composer, compilers and headers stay in the builder.
 import { posix } from "node:path";
 import { expand } from "../src/analyse.js";
-import { allCommands, contextCopies, envAt, option, scoreEcosystem } from "../src/artifacts.js";
+import {
+  addPlacedOutputs,
+  allCommands,
+  contextCopies,
+  envAt,
+  option,
+  scoreEcosystem,
+} from "../src/artifacts.js";
 import { commands as commandData, matchesCommand } from "../src/data.js";
 import { resolvePath } from "../src/parse/shell.js";
 import type { LeaveAlone, Transform, TransformContext } from "../src/transform.js";
@@ -354,26 +361,8 @@ const php: Transform = {
     }
 
     // Files a build step places elsewhere (`cp docker/entry.sh /usr/local/bin/`) come along.
-    for (const l of ctx.facts.lines) {
-      if (l.index > lastBuild || l.role !== "artifact") continue;
-      for (const out of l.produces) {
-        const path = out.replace(/\/\*$/, "");
-        if (path.includes("$"))
-          return leave(
-            "artifact-unknown",
-            `line ${l.line} places ${out}, a path not known statically`,
-            l.line,
-          );
-        if (artifacts.some((a) => inside(a.from, path))) continue;
-        artifacts.push({
-          from: path,
-          to: path,
-          why: `placed by line ${l.line}`,
-          rule: l.evidence[0]?.rule ?? "copy-output",
-          line: l.line,
-        });
-      }
-    }
+    const placed = addPlacedOutputs(ctx, lastBuild, artifacts);
+    if (placed) return placed;
 
     // Builder-only steps before the last build must not change the image elsewhere: the runtime
     // stage (the same image) gets only what is copied and the carried setup steps.

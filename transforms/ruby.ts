@@ -7,6 +7,7 @@
 import { posix } from "node:path";
 import { expand } from "../src/analyse.js";
 import {
+  addPlacedOutputs,
   allCommands,
   contextCopies,
   entryProgram,
@@ -328,26 +329,8 @@ const ruby: Transform = {
     }
 
     // Files a build step places elsewhere (`cp docker/entry.sh /usr/local/bin/`) come along.
-    for (const l of ctx.facts.lines) {
-      if (l.index > lastBuild || l.role !== "artifact") continue;
-      for (const out of l.produces) {
-        const path = out.replace(/\/\*$/, "");
-        if (path.includes("$"))
-          return leave(
-            "artifact-unknown",
-            `line ${l.line} places ${out}, a path not known statically`,
-            l.line,
-          );
-        if (artifacts.some((a) => inside(a.from, path))) continue;
-        artifacts.push({
-          from: path,
-          to: path,
-          why: `placed by line ${l.line}`,
-          rule: l.evidence[0]?.rule ?? "copy-output",
-          line: l.line,
-        });
-      }
-    }
+    const placed = addPlacedOutputs(ctx, lastBuild, artifacts);
+    if (placed) return placed;
 
     const dirs = gemDirs.map((d) => d.path).join(" ");
     notes.push(
