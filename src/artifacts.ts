@@ -126,6 +126,11 @@ export function contextCopies(
   return out;
 }
 
+/** Is path `p` the directory `dir` itself or inside it (`/` covers everything)? */
+export function covers(dir: string, p: string): boolean {
+  return dir === "/" || p === dir || p.startsWith(dir.replace(/\/$/, "") + "/");
+}
+
 function within(dir: string, p: string): boolean {
   const d = dir.endsWith("/") ? dir : dir + "/";
   return p.startsWith(d);
@@ -406,8 +411,6 @@ export function addPlacedOutputs(
   lastBuild: number,
   artifacts: ArtifactCopy[],
 ): LeaveAlone | null {
-  const covers = (dir: string, p: string) =>
-    dir === "/" || p === dir || p.startsWith(dir.replace(/\/$/, "") + "/");
   for (const l of ctx.facts.lines) {
     if (l.index > lastBuild || l.role !== "artifact") continue;
     for (const out of l.produces) {

@@ -6,12 +6,12 @@ import {
   isBuildOnlyPackage,
   readImageRef,
 } from "./analyse.js";
-import { contextCopies, entryProgram, toolchainAtRuntime } from "./artifacts.js";
+import { contextCopies, covers, entryProgram, toolchainAtRuntime } from "./artifacts.js";
 import { images, packages } from "./data.js";
 import { parseShell } from "./parse/shell.js";
 import { transforms } from "./registry.js";
-import { isLeave, type LeaveAlone, type TransformContext } from "./transform.js";
-import type { ConvertOptions, Detection, InstructionNode, Reason, RuntimePlan } from "./types.js";
+import { isLeave, leave, type LeaveAlone, type TransformContext } from "./transform.js";
+import type { ConvertOptions, Detection, InstructionNode, RuntimePlan } from "./types.js";
 
 /** Programs a step after the build may run in the runtime stage without the toolchain. */
 const RUNTIME_SAFE = new Set([
@@ -54,10 +54,6 @@ export interface Planned {
   existingAlias: string | null;
 }
 
-function leave(code: string, message: string, line?: number): LeaveAlone {
-  return { leave: { code, message, ...(line ? { line } : {}) } as Reason };
-}
-
 /**
  * An absolute path named by the command the image runs (`-c /deploy/app.conf`) that a COPY from
  * the build context put in the builder, while no artifact or later COPY brings it to the runtime.
@@ -76,13 +72,12 @@ function contextFileLeftBehind(
       else for (const c of parseShell(t, 0, "/").commands) words.push(c.name, ...c.args);
     }
   }
-  const inside = (dir: string, p: string) => p === dir || p.startsWith(dir.replace(/\/?$/, "/"));
   const copies = contextCopies(ctx);
   for (const w of words) {
     const path = w.replace(/^-[-\w]*=/, "");
     if (!path.startsWith("/") || path.includes("$") || path === "/") continue;
-    if (artifacts.some((a) => inside(a.to, path))) continue;
-    const copy = copies.find((c) => inside(c.dest, path));
+    if (artifacts.some((a) => covers(a.to, path))) continue;
+    const copy = copies.find((c) => covers(c.dest, path));
     if (!copy || copy.index > lastBuild) continue;
     return { path, line: copy.line };
   }

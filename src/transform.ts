@@ -68,6 +68,11 @@ export interface Transform {
   plan(ctx: TransformContext): TransformPlan | LeaveAlone;
 }
 
+/** A leave-alone answer with its reason code, message and (when known) line. */
+export function leave(code: string, message: string, line?: number): LeaveAlone {
+  return { leave: { code, message, ...(line ? { line } : {}) } };
+}
+
 export function isLeave(p: TransformPlan | LeaveAlone): p is LeaveAlone {
   return "leave" in p;
 }

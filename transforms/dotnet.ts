@@ -6,12 +6,8 @@
 import { posix } from "node:path";
 import { allCommands, entryProgram, option, scoreEcosystem } from "../src/artifacts.js";
 import { resolvePath } from "../src/parse/shell.js";
-import type { LeaveAlone, Transform, TransformContext } from "../src/transform.js";
+import { leave, type Transform, type TransformContext } from "../src/transform.js";
 import type { ArtifactCopy, Evidence, InstructionNode, ShellCommand } from "../src/types.js";
-
-function leave(code: string, message: string, line?: number): LeaveAlone {
-  return { leave: { code, message, ...(line ? { line } : {}) } };
-}
 
 const base = (name: string) => name.replace(/^.*\//, "");
 const CODENAMES = ["trixie", "bookworm", "bullseye", "buster", "stretch", "jessie"];

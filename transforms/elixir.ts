@@ -7,7 +7,13 @@ import { posix } from "node:path";
 import { images, packages } from "../src/data.js";
 import { allCommands, entryProgram, envAt, option, scoreEcosystem } from "../src/artifacts.js";
 import { resolvePath } from "../src/parse/shell.js";
-import type { LeaveAlone, Transform, TransformContext, TransformPlan } from "../src/transform.js";
+import {
+  leave,
+  type LeaveAlone,
+  type Transform,
+  type TransformContext,
+  type TransformPlan,
+} from "../src/transform.js";
 import type { Evidence, InstructionNode, ShellCommand } from "../src/types.js";
 
 const CODENAMES = ["trixie", "bookworm", "bullseye", "buster", "stretch", "jessie"];
@@ -15,10 +21,6 @@ const CODENAMES = ["trixie", "bookworm", "bullseye", "buster", "stretch", "jessi
 const MIX_VALUE_OPTIONS = new Set(["--path", "--version"]);
 /** Release script commands that run the release in the foreground. */
 const START = new Set(["start", "start_iex", "foreground", "console", "eval", "rpc"]);
-
-function leave(code: string, message: string, line?: number): LeaveAlone {
-  return { leave: { code, message, ...(line ? { line } : {}) } };
-}
 
 interface Release {
   ins: InstructionNode;

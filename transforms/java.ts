@@ -11,7 +11,7 @@ import {
   scoreEcosystem,
 } from "../src/artifacts.js";
 import { resolvePath } from "../src/parse/shell.js";
-import type { LeaveAlone, Transform, TransformContext } from "../src/transform.js";
+import { leave, type Transform, type TransformContext } from "../src/transform.js";
 import type { ArtifactCopy, Evidence, ShellCommand } from "../src/types.js";
 
 /** Major versions published as eclipse-temurin:<v>-jre. */
@@ -22,10 +22,6 @@ const GRADLE = new Set(["gradle", "gradlew"]);
 const GRADLE_NON_BUILD = new Set(["dependencies", "help", "tasks", "clean", "test", "check"]);
 /** Maven phases that write the jar to target/. */
 const MAVEN_PACKAGE = new Set(["package", "install", "verify", "deploy"]);
-
-function leave(code: string, message: string, line?: number): LeaveAlone {
-  return { leave: { code, message, ...(line ? { line } : {}) } };
-}
 
 const base = (name: string) => name.replace(/^.*\//, "");
 

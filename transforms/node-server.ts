@@ -15,7 +15,7 @@ import {
   scoreEcosystem,
 } from "../src/artifacts.js";
 import { resolvePath } from "../src/parse/shell.js";
-import type { LeaveAlone, Transform, TransformContext } from "../src/transform.js";
+import { leave, type Transform, type TransformContext } from "../src/transform.js";
 import type { ArtifactCopy, Evidence, InstructionNode, ShellCommand } from "../src/types.js";
 
 /** Folders build tools write their output to: a command running from one of these runs a build. */
@@ -67,10 +67,6 @@ function scriptCheck(runner: string, name: string): string {
     "bad('the '+n+' script runs '+p+', which is not a production dependency nor in the runtime image')}};" +
     `run('${name}',new Set())`;
   return `${runner} -e "${js}"`;
-}
-
-function leave(code: string, message: string, line?: number): LeaveAlone {
-  return { leave: { code, message, ...(line ? { line } : {}) } };
 }
 
 /** The script `node` starts, looking through init wrappers and node's own options. */

@@ -8,6 +8,7 @@ import { expand } from "../src/analyse.js";
 import {
   addPlacedOutputs,
   allCommands,
+  covers,
   contextCopies,
   envAt,
   option,
@@ -15,7 +16,7 @@ import {
 } from "../src/artifacts.js";
 import { commands as commandData, matchesCommand } from "../src/data.js";
 import { resolvePath } from "../src/parse/shell.js";
-import type { LeaveAlone, Transform, TransformContext } from "../src/transform.js";
+import { leave, type Transform, type TransformContext } from "../src/transform.js";
 import { releaseNote } from "./ruby.js";
 import type { ArtifactCopy, Evidence, InstructionNode, ShellCommand } from "../src/types.js";
 
@@ -106,10 +107,6 @@ const REPLAYABLE = new Set([
 const BUILD_AT_START =
   /\b(composer(\.phar)?\s+(install|update|require)|docker-php-ext-install|pecl\s+install|phpize)\b/;
 
-function leave(code: string, message: string, line?: number): LeaveAlone {
-  return { leave: { code, message, ...(line ? { line } : {}) } };
-}
-
 type Step = { ins: InstructionNode; cmd: ShellCommand; rule: string };
 
 function phpSteps(ctx: TransformContext): Step[] {
@@ -145,7 +142,7 @@ function writesOnlyCopied(
 ): boolean {
   const copied = (p: string) =>
     (scratch && (SCRATCH.test(p) || COMPOSER_BINARY.test(p))) ||
-    artifacts.some((a) => inside(a.from, p));
+    artifacts.some((a) => covers(a.from, p));
   const redirect = [...cmd.text.matchAll(/>>?\s*["']?([^\s"';&|]+)/g)].map((m) => m[1]!);
   // echo/printf print their words; other commands take them as paths (relative to the cwd).
   const words =
@@ -156,10 +153,6 @@ function writesOnlyCopied(
     resolvePath(cmd.cwd, expand(p, { ...env, ...cmd.assignments })),
   );
   return abs.every(copied);
-}
-
-function inside(dir: string, p: string): boolean {
-  return dir === "/" || p === dir || p.startsWith(dir.replace(/\/$/, "") + "/");
 }
 
 const php: Transform = {
@@ -298,7 +291,7 @@ const php: Transform = {
       const cenv = envAt(ctx, c.ins.index);
       if (
         cenv["COMPOSER_VENDOR_DIR"] &&
-        !inside(appDir, resolvePath(appDir, cenv["COMPOSER_VENDOR_DIR"]))
+        !covers(appDir, resolvePath(appDir, cenv["COMPOSER_VENDOR_DIR"]))
       )
         return leave(
           "unsupported",
@@ -336,7 +329,7 @@ const php: Transform = {
     // Files copied from the context before the build, outside what is copied anyway (server
     // configuration): the runtime stage takes them from the builder at the same place.
     for (const c of contextCopies(ctx)) {
-      if (c.index > lastBuild || artifacts.some((a) => inside(a.from, c.dest))) continue;
+      if (c.index > lastBuild || artifacts.some((a) => covers(a.from, c.dest))) continue;
       const dirLike = c.sources.some((s) => /[*?]/.test(s) || s.endsWith("/") || s === ".");
       const targets =
         dirLike || !c.dest.endsWith("/")
@@ -397,7 +390,7 @@ const php: Transform = {
           composerVerb === undefined &&
           !cmd.args.includes("-r") &&
           !cmd.args.some((a) => /composer/.test(a)) &&
-          !artifacts.some((a) => inside(a.from, cmd.cwd))
+          !artifacts.some((a) => covers(a.from, cmd.cwd))
         )
           return leave(
             "unsupported",

@@ -4,7 +4,7 @@
 // first on PATH. A virtualenv does not depend on where the image's Python keeps its packages.
 import { posix } from "node:path";
 import { allCommands, contextCopies, entryProgram, scoreEcosystem } from "../src/artifacts.js";
-import type { LeaveAlone, Transform } from "../src/transform.js";
+import { leave, type Transform } from "../src/transform.js";
 import type { ArtifactCopy, Evidence, InstructionNode, ShellCommand } from "../src/types.js";
 
 const VENV = "/opt/venv";
@@ -17,10 +17,6 @@ const PACKAGING_PACKAGES = new Set(["pipenv", "python3-poetry"]);
 const CODENAMES = ["trixie", "bookworm", "bullseye", "buster", "stretch", "jessie"];
 const REQUIREMENT_FILES =
   /^(requirements.*\.txt|constraints.*\.txt|Pipfile(\.lock)?|pyproject\.toml|setup\.(py|cfg)|poetry\.lock)$/;
-
-function leave(code: string, message: string, line?: number): LeaveAlone {
-  return { leave: { code, message, ...(line ? { line } : {}) } };
-}
 
 /** The words after `install` of a pip command (`pip install …`, `python -m pip install …`). */
 function pipInstall(cmd: ShellCommand): { before: string[]; args: string[] } | null {

@@ -9,6 +9,7 @@ import { expand } from "../src/analyse.js";
 import {
   addPlacedOutputs,
   allCommands,
+  covers,
   contextCopies,
   entryProgram,
   envAt,
@@ -17,7 +18,7 @@ import {
 } from "../src/artifacts.js";
 import { commands as commandData, matchesCommand, packages as packagesData } from "../src/data.js";
 import { resolvePath } from "../src/parse/shell.js";
-import type { LeaveAlone, Transform, TransformContext } from "../src/transform.js";
+import { leave, type Transform, type TransformContext } from "../src/transform.js";
 import type { ArtifactCopy, Evidence, InstructionNode, ShellCommand } from "../src/types.js";
 
 const CODENAMES = ["trixie", "bookworm", "bullseye", "buster", "stretch", "jessie"];
@@ -32,10 +33,6 @@ const GEM_FILES = /^(Gemfile(\.lock)?|gems\.(rb|locked)|.*\.gemspec|\.ruby-versi
 /** Build steps in the command the image runs: they need the compilers or node of the builder. */
 const BUILD_AT_START =
   /\b(bundle\s+install|bundler\s+install|gem\s+install|assets:precompile|yarn(\s+install)?\b|npm\s+(ci|install)|webpack|make\b|gcc\b)/;
-
-function leave(code: string, message: string, line?: number): LeaveAlone {
-  return { leave: { code, message, ...(line ? { line } : {}) } };
-}
 
 type Step = { ins: InstructionNode; cmd: ShellCommand; rule: string };
 
@@ -81,10 +78,6 @@ function truthy(v: string | undefined): boolean {
   return v !== undefined && v !== "" && !/^(false|0|no)$/i.test(v);
 }
 
-function inside(dir: string, p: string): boolean {
-  return dir === "/" || p === dir || p.startsWith(dir.replace(/\/$/, "") + "/");
-}
-
 const ruby: Transform = {
   id: "ruby",
   describe:
@@ -122,7 +115,7 @@ const ruby: Transform = {
     // Where the gems go: GEM_HOME, or a bundle path (--path, --deployment, BUNDLE_PATH, config).
     const gemDirs: { path: string; line: number; why: string }[] = [];
     const addDir = (path: string, line: number, why: string) => {
-      if (!gemDirs.some((d) => inside(d.path, path))) gemDirs.push({ path, line, why });
+      if (!gemDirs.some((d) => covers(d.path, path))) gemDirs.push({ path, line, why });
     };
     let configuredPath: string | undefined;
     for (const { ins, cmd } of allCommands(ctx)) {
@@ -270,13 +263,13 @@ const ruby: Transform = {
       line: d.line,
     }));
     const early = contextCopies(ctx).filter((c) => c.index < lastBuild);
-    const inApp = early.filter((c) => inside(workdir, c.dest));
+    const inApp = early.filter((c) => covers(workdir, c.dest));
     const appSteps = allCommands(ctx).filter(
       ({ ins, cmd }) =>
         ins.index <= lastBuild &&
         cmd.name !== "" &&
         !installs.some((i) => i.cmd === cmd) &&
-        inside(workdir, cmd.cwd) &&
+        covers(workdir, cmd.cwd) &&
         ["build", "dependency", "other"].includes(ctx.facts.lines[ins.index]!.role) &&
         !/^(apt-get|apt|apk|rm|cd|set|mkdir)$/.test(cmd.name),
     );
@@ -292,7 +285,7 @@ const ruby: Transform = {
       ].sort((a, b) => a.index - b.index);
       // A bundle path inside the application folder comes with it.
       for (let i = artifacts.length - 1; i >= 0; i--)
-        if (inside(workdir, artifacts[i]!.from)) artifacts.splice(i, 1);
+        if (covers(workdir, artifacts[i]!.from)) artifacts.splice(i, 1);
       artifacts.push({
         from: workdir,
         to: workdir,
@@ -306,8 +299,8 @@ const ruby: Transform = {
     }
     // Other files copied from the context before the build reach the runtime stage by name.
     for (const c of early) {
-      if (inside(workdir, c.dest) && workdir !== "/") continue;
-      if (artifacts.some((a) => inside(a.from, c.dest))) continue;
+      if (covers(workdir, c.dest) && workdir !== "/") continue;
+      if (artifacts.some((a) => covers(a.from, c.dest))) continue;
       for (const s of c.sources) {
         const name = posix.basename(s);
         if (GEM_FILES.test(name)) continue;
