@@ -64,18 +64,18 @@ export function builderPath(ctx: TransformContext): string[] {
     .filter(Boolean);
 }
 
-/** Every shell command of every RUN, with its instruction. */
-const commandsOf = new WeakMap<Document, { ins: InstructionNode; cmd: ShellCommand }[]>();
+/** Every shell command of every RUN of the last document asked about. One entry, not a WeakMap
+ *  keyed by document: V8's scavenger promotes young WeakMap entries, slowing every minor GC. */
+let commandsOf: { doc: Document; all: { ins: InstructionNode; cmd: ShellCommand }[] } | undefined;
 
 /** Every shell command of the file with its instruction; built once per document (every
  *  transform's detect asks for it). Callers only read it. */
 export function allCommands(ctx: TransformContext): { ins: InstructionNode; cmd: ShellCommand }[] {
-  let all = commandsOf.get(ctx.doc);
-  if (!all) {
-    all = ctx.doc.instructions.flatMap((ins) => ins.commands.map((cmd) => ({ ins, cmd })));
-    commandsOf.set(ctx.doc, all);
+  if (commandsOf?.doc !== ctx.doc) {
+    const all = ctx.doc.instructions.flatMap((ins) => ins.commands.map((cmd) => ({ ins, cmd })));
+    commandsOf = { doc: ctx.doc, all };
   }
-  return all;
+  return commandsOf.all;
 }
 
 /** Value of an option (`-o x`, `-o=x`, `--out x`) in a word list. */

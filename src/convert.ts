@@ -5,9 +5,9 @@ import { makePatch } from "./diff.js";
 import { explainContract, explainLines, explainLeave, explainPlan } from "./explain.js";
 import { parseDocument } from "./parse/document.js";
 import { planConversion } from "./plan.js";
-import { render } from "./render.js";
+import { render, type Rendered } from "./render.js";
 import type { TransformContext } from "./transform.js";
-import type { ConvertOptions, ConvertResult, DecisionKind, Reason } from "./types.js";
+import type { ConvertOptions, ConvertResult, DecisionKind, Document, Reason } from "./types.js";
 
 /** Leave-alone reasons that mean "nothing to do" rather than "not safe to do". */
 const UNCHANGED: ReadonlySet<string> = new Set([
@@ -110,13 +110,14 @@ export function convert(text: string, options: ConvertOptions = {}): ConvertResu
   result.detections = planned.detections;
   result.plan = planned.plan;
   for (const e of explainPlan(planned, facts)) result.explanation.push(e);
-  const output = render(ctx, planned);
-  // The rewrite must parse back into one more stage. A line continuation at the end of the last
-  // build step would make Docker join the new FROM into that RUN.
-  const converted = parseDocument(output);
-  if (converted.stageCount !== doc.stageCount + 1) {
-    const last = doc.instructions[planned.lastBuild]!;
-    const dangling = last.raw.trimEnd().endsWith(doc.escape);
+  const rendered = render(ctx, planned);
+  const output = rendered.text;
+  // The rewrite must parse back into the runtime stage the plan describes. A line continuation at
+  // the end of the last build step would make Docker join the new FROM into that RUN.
+  const last = doc.instructions[planned.lastBuild]!;
+  const dangling = last.raw.trimEnd().endsWith(doc.escape);
+  const converted = dangling ? null : parseRuntimeStage(doc, rendered);
+  if (!converted) {
     return left(
       {
         code: "parse-error",
@@ -146,6 +147,29 @@ export function convert(text: string, options: ConvertOptions = {}): ConvertResu
   result.patch = makePatch(path, text, output);
   result.stages = [planned.builderName, "runtime"];
   return result;
+}
+
+/**
+ * The converted file parsed afresh, for the contract check, which reads only the final stage (and
+ * the global ARGs before the first FROM). The builder stage is the original's, already parsed: it
+ * is blanked to spaces (line breaks kept, so offsets and line numbers hold) and not parsed again,
+ * which halves the work. Unless a heredoc in the builder could run on into the runtime stage: then
+ * the whole file is parsed. Null when the text does not read back as the stages planned.
+ */
+function parseRuntimeStage(original: Document, r: Rendered): Document | null {
+  const { text, builderStart, runtimeStart } = r;
+  const builder = text.slice(builderStart, runtimeStart);
+  const whole = builder.includes("<<") || !/\n$/.test(builder);
+  const input = whole
+    ? text
+    : text.slice(0, builderStart) + builder.replace(/[^\r\n]/g, " ") + text.slice(runtimeStart);
+  const doc = parseDocument(input);
+  const froms = doc.instructions.filter((i) => i.keyword === "FROM");
+  const runtimeFrom = froms.at(-1);
+  const bom = original.bom ? 1 : 0;
+  const stages = whole ? original.stageCount + 1 : 1;
+  if (froms.length !== stages || runtimeFrom?.start !== runtimeStart - bom) return null;
+  return whole ? doc : { ...doc, text };
 }
 
 /** 1-based line of an offset, counting LF line breaks as Docker does. */

@@ -65,8 +65,16 @@ function isLowerCase(ins: InstructionNode): boolean {
   return written === written.toLowerCase();
 }
 
+export interface Rendered {
+  text: string;
+  /** Offset in `text` (BOM included) where the builder stage's FROM starts. */
+  builderStart: number;
+  /** Offset in `text` (BOM included) where the runtime stage's FROM starts. */
+  runtimeStart: number;
+}
+
 /** Apply the plan: name the builder, move builder-only tail lines up, insert the runtime stage. */
-export function render(ctx: TransformContext, planned: Planned): string {
+export function render(ctx: TransformContext, planned: Planned): Rendered {
   const { doc } = ctx;
   const text = doc.bom ? doc.text.slice(1) : doc.text;
   const textDoc = TextDocument.create("file:///Dockerfile", "dockerfile", 0, text);
@@ -75,13 +83,13 @@ export function render(ctx: TransformContext, planned: Planned): string {
   const edits: TextEdit[] = [];
   // The first FROM, not the first instruction: ARG may come before it.
   const from = firstFrom(doc.instructions);
+  let aliasLength = 0;
   if (!planned.existingAlias) {
     const m = /^\s*\S+\s+(?:--\S+\s+)*\S+/.exec(from.raw)!;
     const at = textDoc.positionAt(from.start + m[0].length);
-    edits.push({
-      range: { start: at, end: at },
-      newText: isLowerCase(from) ? ` as ${planned.builderName}` : ` AS ${planned.builderName}`,
-    });
+    const alias = isLowerCase(from) ? ` as ${planned.builderName}` : ` AS ${planned.builderName}`;
+    aliasLength = alias.length;
+    edits.push({ range: { start: at, end: at }, newText: alias });
   }
   const moved = planned.plan.builderOnly
     .filter((i) => i > planned.lastBuild)
@@ -98,10 +106,13 @@ export function render(ctx: TransformContext, planned: Planned): string {
     s.line.replace(/^(RUN|COPY|ENV)\b/, (m) => kw(m)),
   );
   const block = [...moved.map((i) => i.raw), ...added, "", ...header];
-  edits.push({
-    range: { start: insertAt, end: insertAt },
-    newText: lastEol ? block.map((l) => l + eol).join("") : block.map((l) => eol + l).join(""),
-  });
+  const lines = lastEol ? block.map((l) => l + eol) : block.map((l) => eol + l);
+  edits.push({ range: { start: insertAt, end: insertAt }, newText: lines.join("") });
+  // Where the runtime FROM lands: nothing before the insertion changes but the builder's alias.
+  const beforeHeader = lines.slice(0, block.length - header.length).join("").length;
+  const bomLength = doc.bom ? BOM.length : 0;
+  const runtimeStart =
+    bomLength + insertOffset + aliasLength + beforeHeader + (lastEol ? 0 : eol.length);
   // Removal ranges may touch (two moved lines at the end of a file without a final newline):
   // merge them, and never reach back past the insertion point, or applyEdits throws.
   const removals: [number, number][] = [];
@@ -129,5 +140,5 @@ export function render(ctx: TransformContext, planned: Planned): string {
   let out = TextDocument.applyEdits(textDoc, edits);
   // No final newline in, none out (a moved last line can leave a blank line's EOL at the end).
   if (!doc.finalNewline) out = out.replace(/(\r?\n)+$/, "");
-  return (doc.bom ? BOM : "") + out;
+  return { text: (doc.bom ? BOM : "") + out, builderStart: bomLength + from.start, runtimeStart };
 }

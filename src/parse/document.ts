@@ -10,28 +10,36 @@ const BOM = "\uFEFF";
  * per word) every time one is asked for: three to five times per RUN, COPY or CMD while it parses,
  * once more for our getArgumentsRange(). The list is a pure function of the immutable document
  * and range, so while we parse, the first result is kept per instruction and each caller gets a
- * copy (ModifiableInstruction.getArguments shifts the array it is given). Restored afterwards:
- * the library behaves as shipped for anyone else.
+ * copy (ModifiableInstruction.getArguments shifts the array it is given).
+ *
+ * The wrapper is installed once and memoises only while one of our parses runs (`activeMemo`);
+ * otherwise it calls straight through, so the library behaves as shipped for anyone else. Not
+ * patched and restored per parse: a fresh closure on the prototype each time left V8 holding on to
+ * old ones (and their memo), and every minor GC of a bulk run promoted megabytes and ran 10× slower.
  */
 const instructionProto = Instruction.prototype as unknown as { getRawArguments?: () => Argument[] };
 const rawArguments = instructionProto.getRawArguments;
-
-function withMemoisedArguments<T>(fn: () => T): T {
-  if (typeof rawArguments !== "function" || instructionProto.getRawArguments !== rawArguments)
-    return fn(); // an unknown dockerfile-ast, or already inside a parse
-  const memo = new WeakMap<object, Argument[]>();
+let activeMemo: Map<object, Argument[]> | null = null;
+const memoisable = typeof rawArguments === "function";
+if (memoisable) {
   instructionProto.getRawArguments = function (this: object): Argument[] {
-    let args = memo.get(this);
+    if (!activeMemo) return rawArguments.call(this);
+    let args = activeMemo.get(this);
     if (!args) {
       args = rawArguments.call(this);
-      memo.set(this, args);
+      activeMemo.set(this, args);
     }
     return args.slice();
   };
+}
+
+function withMemoisedArguments<T>(fn: () => T): T {
+  if (!memoisable || activeMemo) return fn(); // an unknown dockerfile-ast, or already inside a parse
+  activeMemo = new Map();
   try {
     return fn();
   } finally {
-    instructionProto.getRawArguments = rawArguments;
+    activeMemo = null;
   }
 }
 
