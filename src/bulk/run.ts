@@ -91,7 +91,9 @@ export async function convertFile(
   const conv = options.convert ?? realConvert;
   try {
     // The CLI's reader: size limit, UTF-8 only (BOM kept), hash to refuse overwriting a changed file.
-    const read = await readDockerfile(file, options.maxSize ?? DEFAULT_MAX_SIZE);
+    const read = await readDockerfile(file, options.maxSize ?? DEFAULT_MAX_SIZE, {
+      forWrite: options.write === true,
+    });
     const ms = options.convert ? 0 : (options.timeoutFor?.(read.text) ?? 0);
     const convertOptions = { ...options.convertOptions, path: file };
     const result =

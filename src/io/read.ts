@@ -36,6 +36,8 @@ export function sha256(data: Buffer | string): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
 /** Decode bytes as a Dockerfile: UTF-8 (BOM allowed), never binary or UTF-16. */
 export function decode(path: string, bytes: Buffer): string {
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
@@ -44,21 +46,38 @@ export function decode(path: string, bytes: Buffer): string {
   if (bytes.includes(0))
     throw new InputError(path, "is binary (contains NUL bytes), not a Dockerfile", "binary");
   try {
-    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+    return utf8.decode(bytes);
   } catch {
     throw new InputError(path, "is not valid UTF-8", "encoding");
   }
 }
 
-export async function readDockerfile(path: string, maxSize = DEFAULT_MAX_SIZE): Promise<ReadFile> {
-  return readDockerfileSync(path, maxSize);
+export interface ReadOptions {
+  /**
+   * False when the file will not be written back: the hash and the resolved real path (a sha256
+   * and an lstat per path component) are only needed to write safely, so a dry run skips them
+   * (`hash` is then empty and `realPath` the path as given).
+   */
+  forWrite?: boolean;
+}
+
+export async function readDockerfile(
+  path: string,
+  maxSize = DEFAULT_MAX_SIZE,
+  options: ReadOptions = {},
+): Promise<ReadFile> {
+  return readDockerfileSync(path, maxSize, options);
 }
 
 /**
  * Synchronous on purpose: a Dockerfile is small, and five thread-pool round trips per file (open,
  * fstat, read, realpath, close) left the main thread idle for a quarter of a bulk run.
  */
-export function readDockerfileSync(path: string, maxSize = DEFAULT_MAX_SIZE): ReadFile {
+export function readDockerfileSync(
+  path: string,
+  maxSize = DEFAULT_MAX_SIZE,
+  { forWrite = true }: ReadOptions = {},
+): ReadFile {
   let fd: number;
   try {
     // O_NONBLOCK: opening a FIFO or device must not hang; it has no effect on regular files.
@@ -95,16 +114,18 @@ export function readDockerfileSync(path: string, maxSize = DEFAULT_MAX_SIZE): Re
     }
     const bytes = buf.subarray(0, got);
     let realPath = path;
-    try {
-      realPath = realpathSync(path);
-    } catch {
-      // keep the path as given; the write step reports any problem with it
+    if (forWrite) {
+      try {
+        realPath = realpathSync(path);
+      } catch {
+        // keep the path as given; the write step reports any problem with it
+      }
     }
     return {
       path,
       realPath,
       text: decode(path, bytes),
-      hash: sha256(bytes),
+      hash: forWrite ? sha256(bytes) : "",
       mode: stat.mode & 0o7777,
       uid: stat.uid,
       gid: stat.gid,
