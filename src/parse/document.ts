@@ -56,12 +56,20 @@ export function parseDocumentUncached(input: string): Document {
 function parseWith(input: string): Document {
   const bom = input.startsWith(BOM);
   const text = bom ? input.slice(1) : input;
-  const crlf = (text.match(/\r\n/g) ?? []).length;
-  const lf = (text.match(/\n/g) ?? []).length - crlf;
+  let lf = 0;
+  let crlf = 0;
+  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) {
+    if (i > 0 && text.charCodeAt(i - 1) === 13) crlf++;
+    else lf++;
+  }
   const eol = crlf > lf ? "\r\n" : "\n";
   const finalNewline = text.endsWith("\n");
-  const textDoc = TextDocument.create("file:///Dockerfile", "dockerfile", 0, text);
   const dockerfile = DockerfileParser.parse(heredocWorkaround(text));
+  // The parser's own document has the same lines and offsets as `text` (the workaround keeps
+  // every length): reuse its line table rather than build a second one.
+  const textDoc =
+    (dockerfile as unknown as { document?: TextDocument }).document ??
+    TextDocument.create("file:///Dockerfile", "dockerfile", 0, text);
   const escape = dockerfile.getEscapeCharacter();
 
   const instructions: InstructionNode[] = [];
@@ -127,6 +135,7 @@ function parseWith(input: string): Document {
  * length, so every offset still points into the original text.
  */
 export function heredocWorkaround(text: string): string {
+  if (!text.includes("<<")) return text;
   return text.replace(/<<(-?)([ \t]+)(['"]?[A-Za-z_][A-Za-z0-9_]*['"]?)/g, "<<$1$3$2");
 }
 
