@@ -144,7 +144,7 @@ export function convert(text: string, options: ConvertOptions = {}): ConvertResu
   }
   result.decision = "converted";
   result.output = output;
-  result.patch = makePatch(path, text, output);
+  if (options.patch !== false) result.patch = makePatch(path, text, output);
   result.stages = [planned.builderName, "runtime"];
   return result;
 }

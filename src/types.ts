@@ -250,6 +250,8 @@ export interface ConvertOptions {
   builderName?: string;
   /** Mappings and policy; merged over the defaults in data/. */
   config?: UserConfig;
+  /** False: leave `patch` empty (a caller that never shows the diff saves making it). */
+  patch?: boolean;
 }
 
 export interface UserConfig {

@@ -115,6 +115,8 @@ export async function runConvert(
     ...(opts.builderName ? { builderName: opts.builderName } : {}),
   };
   const write = !opts.dryRun && !opts.check && !opts.json;
+  // Only --dry-run and --json show the diff: --check and writes need not make one.
+  if (!opts.dryRun && !opts.json) base.patch = false;
   // The time bound needs a worker thread (convert is synchronous). Small files, the real ones,
   // convert in-process in milliseconds; an explicit --timeout-ms bounds every file.
   const timeoutFor = (text: string): number =>
