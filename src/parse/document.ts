@@ -1,6 +1,7 @@
 import { DockerfileParser, Instruction, type Argument } from "dockerfile-ast";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import type { Document, InstructionNode } from "../types.js";
+import { scanDockerfile, type RawInstruction } from "./scan.js";
 import { joinContinuations, parseShell, resolvePath } from "./shell.js";
 
 const BOM = "\uFEFF";
@@ -45,15 +46,52 @@ function withMemoisedArguments<T>(fn: () => T): T {
 
 /** Parse a Dockerfile into instructions with byte-exact ranges and parsed shell. */
 export function parseDocument(input: string): Document {
-  return withMemoisedArguments(() => parseWith(input));
+  return parseWith(input, true);
 }
 
-/** The same parse without the argument memo: for the test that both agree. */
+/** The same parse through dockerfile-ast only (no fast path): for the tests that both agree. */
+export function parseDocumentWithAst(input: string): Document {
+  return parseWith(input, false);
+}
+
+/** The same parse through dockerfile-ast without the argument memo: for the test that both agree. */
 export function parseDocumentUncached(input: string): Document {
-  return parseWith(input);
+  return parseWith(input, false, false);
 }
 
-function parseWith(input: string): Document {
+/** A plain file's instructions from the fast scanner; null when it needs dockerfile-ast. */
+function scannedFile(text: string): { escape: string; raw: RawInstruction[] } | null {
+  const raw = scanDockerfile(text);
+  return raw ? { escape: "\\", raw } : null;
+}
+
+/** Instructions as dockerfile-ast reads them (with the heredoc workaround and argument memo). */
+function parsedFile(text: string, memo = true): { escape: string; raw: RawInstruction[] } {
+  const read = () => {
+    const dockerfile = DockerfileParser.parse(heredocWorkaround(text));
+    // The parser's own document has the same lines and offsets as `text` (the workaround keeps
+    // every length): reuse its line table rather than build a second one.
+    const textDoc =
+      (dockerfile as unknown as { document?: TextDocument }).document ??
+      TextDocument.create("file:///Dockerfile", "dockerfile", 0, text);
+    const raw = dockerfile.getInstructions().map((ins): RawInstruction => {
+      const range = ins.getRange();
+      const argsRange = ins.getArgumentsRange();
+      return {
+        keyword: ins.getKeyword().toUpperCase(),
+        start: textDoc.offsetAt(range.start),
+        end: textDoc.offsetAt(range.end),
+        argsStart: argsRange ? textDoc.offsetAt(argsRange.start) : null,
+        flags: readFlags(ins),
+        properties: readProperties(ins),
+      };
+    });
+    return { escape: dockerfile.getEscapeCharacter(), raw };
+  };
+  return memo ? withMemoisedArguments(read) : read();
+}
+
+function parseWith(input: string, useScanner: boolean, memo = true): Document {
   const bom = input.startsWith(BOM);
   const text = bom ? input.slice(1) : input;
   let lf = 0;
@@ -64,45 +102,44 @@ function parseWith(input: string): Document {
   }
   const eol = crlf > lf ? "\r\n" : "\n";
   const finalNewline = text.endsWith("\n");
-  const dockerfile = DockerfileParser.parse(heredocWorkaround(text));
-  // The parser's own document has the same lines and offsets as `text` (the workaround keeps
-  // every length): reuse its line table rather than build a second one.
-  const textDoc =
-    (dockerfile as unknown as { document?: TextDocument }).document ??
-    TextDocument.create("file:///Dockerfile", "dockerfile", 0, text);
-  const escape = dockerfile.getEscapeCharacter();
+  const { escape, raw } = (useScanner && scannedFile(text)) || parsedFile(text, memo);
 
   const instructions: InstructionNode[] = [];
   let stage = -1;
   let workdir = "/";
   const globalArgs: Record<string, string | undefined> = {};
-  for (const ins of dockerfile.getInstructions()) {
-    const keyword = ins.getKeyword().toUpperCase();
+  // Line numbers, counted forward: instructions come in text order.
+  let line = 1;
+  let counted = 0;
+  const lineOf = (offset: number): number => {
+    for (let i = text.indexOf("\n", counted); i !== -1 && i < offset; i = text.indexOf("\n", i + 1))
+      line++;
+    counted = offset;
+    return line;
+  };
+  for (const ins of raw) {
+    const { keyword, start, end } = ins;
     if (keyword === "FROM") {
       stage++;
       workdir = "/";
     }
-    const range = ins.getRange();
-    const start = textDoc.offsetAt(range.start);
-    const end = textDoc.offsetAt(range.end);
-    const argsRange = ins.getArgumentsRange();
-    const argsStart = argsRange ? textDoc.offsetAt(argsRange.start) : end;
+    const argsStart = ins.argsStart ?? end;
     const rawArgs = text.slice(argsStart, end);
     const joined = joinContinuations(rawArgs, escape);
     const node: InstructionNode = {
       index: instructions.length,
       keyword,
-      line: range.start.line + 1,
-      endLine: range.end.line + 1,
+      line: lineOf(start),
+      endLine: lineOf(end),
       start,
       end,
       raw: text.slice(start, end),
       args: joined.replace(/\s+/g, " ").trim(),
       exec: parseExecForm(joined),
-      flags: readFlags(ins),
+      flags: ins.flags,
       commands: [],
       shellErrors: [],
-      properties: readProperties(ins),
+      properties: ins.properties,
       stage,
     };
     if (keyword === "ONBUILD") node.onbuild = node.args.split(/\s+/)[0]?.toUpperCase();
