@@ -68,23 +68,7 @@ function instruction(text: string, start: number): RawInstruction | null {
   const keyword = word.toUpperCase();
   if (word.includes(ESCAPE) || !KNOWN.has(keyword)) return null;
   const end = kwEnd < n && text[kwEnd] !== "\n" ? argumentsEnd(text, kwEnd) : kwEnd;
-  const flagged = FLAGGED.has(keyword);
-  // Words up to the first argument after the flags (dockerfile-ast's stopSearchingForFlags).
-  const isFlag = (w: string): boolean | null =>
-    !flagged
-      ? false
-      : keyword === "HEALTHCHECK"
-        ? /^(CMD|NONE)$/i.test(w)
-          ? false
-          : w.startsWith("--")
-            ? true
-            : null
-        : !w.includes("--")
-          ? false
-          : w.startsWith("--")
-            ? true
-            : null;
-  const words = leadingWords(text, kwEnd, end, isFlag);
+  const words = leadingWords(text, kwEnd, end, keyword);
   if (!words) return null;
   const flags: Record<string, string> = {};
   let first = 0;
@@ -103,6 +87,21 @@ function instruction(text: string, start: number): RawInstruction | null {
     properties = props;
   }
   return { keyword, start, end, argsStart, flags, properties };
+}
+
+/**
+ * Whether a leading word is a flag (dockerfile-ast's getFlags and stopSearchingForFlags): false
+ * for the first argument, null when the two could read it differently (`a--b`, HEALTHCHECK words
+ * before CMD that are not flags).
+ */
+function isFlag(keyword: string, w: string): boolean | null {
+  if (!FLAGGED.has(keyword)) return false;
+  if (keyword === "HEALTHCHECK") {
+    if (/^(CMD|NONE)$/i.test(w)) return false;
+    return w.startsWith("--") ? true : null;
+  }
+  if (!w.includes("--")) return false;
+  return w.startsWith("--") ? true : null;
 }
 
 /**
@@ -140,14 +139,14 @@ function argumentsEnd(text: string, from: number): number {
 /**
  * The flag words and the first argument after them, with their offsets. Null when a line
  * continuation leads to a blank or comment line before that argument, when an escape character
- * appears other than as a line continuation, or when `isFlag` cannot tell (null): the cases where
+ * appears other than as a line continuation, or when isFlag cannot tell (null): the cases where
  * dockerfile-ast's argument split needs its own reading.
  */
 function leadingWords(
   text: string,
   from: number,
   end: number,
-  isFlag: (word: string) => boolean | null,
+  keyword: string,
 ): { text: string; start: number; flag: boolean }[] | null {
   const words: { text: string; start: number; flag: boolean }[] = [];
   let i = from;
@@ -179,7 +178,7 @@ function leadingWords(
     const word = text.slice(i, j);
     // dockerfile-ast unescapes a word's value: then it is not the raw text.
     if (word.includes(ESCAPE)) return null;
-    const flag = isFlag(word);
+    const flag = isFlag(keyword, word);
     if (flag === null) return null;
     words.push({ text: word, start: i, flag });
     if (!flag) break;
