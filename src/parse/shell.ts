@@ -27,7 +27,13 @@ interface BashNode {
 export function joinContinuations(raw: string, escape: string): string {
   // Most instructions are one line: with no newline, or no escape character, nothing continues.
   if (!raw.includes("\n") || !raw.includes(escape)) return raw;
-  const out = raw.split("");
+  // Pieces of the result: kept slices of `raw` and runs of spaces (no array of characters).
+  let out = "";
+  let kept = 0;
+  const blank = (from: number, to: number) => {
+    out += raw.slice(kept, from) + " ".repeat(to - from);
+    kept = to;
+  };
   let i = 0;
   let continuing = false;
   while (i < raw.length) {
@@ -35,21 +41,20 @@ export function joinContinuations(raw: string, escape: string): string {
     const end = lineEnd === -1 ? raw.length : lineEnd;
     const line = raw.slice(i, end);
     if (continuing && /^\s*#/.test(line)) {
-      for (let k = i; k < end; k++) out[k] = " ";
-      if (lineEnd !== -1) out[lineEnd] = " ";
+      blank(i, lineEnd === -1 ? end : lineEnd + 1);
       i = end + 1;
       continue;
     }
     const body = line.endsWith("\r") ? line.slice(0, -1) : line;
     if (body.endsWith(escape) && lineEnd !== -1 && !isEscapedEscape(body, escape)) {
-      for (let k = i + body.length - 1; k <= lineEnd; k++) out[k] = " ";
+      blank(i + body.length - 1, lineEnd + 1);
       continuing = true;
     } else {
       continuing = false;
     }
     i = end + 1;
   }
-  return out.join("");
+  return out + raw.slice(kept);
 }
 
 function isEscapedEscape(body: string, escape: string): boolean {
