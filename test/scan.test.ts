@@ -89,6 +89,32 @@ const EDGE = [
   "FROM x\nHEALTHCHECK --retries=3 curl x\n",
   "FROM x\nRUN a \\\n  \\\n  b\n",
   "FROM x\nRUN a \\\n#c\n#d\n  b\n",
+  'LABEL maintainer "Jess <jess@linux.com>"\n',
+  "LABEL maintainer jess\n",
+  'ENV RUSTFLAGS "-C target-cpu=native"\n',
+  'ENV A="x y" B=\'p q\' C=""\n',
+  'ENV PATH="/root/.dotnet:${PATH}"\n',
+  'ENV D="a"b\n',
+  'ENV E x "y z"\n',
+  'ENV F "x"\n',
+  'LABEL a="1" "b c"="2"\n',
+  'ARG G="1"\n',
+  "ENV H='a\"b'\n",
+  'ENV I="a\'b"\n',
+  'ENV J="unterminated\n',
+  'ENV "K"=1\n',
+  "ENV L=1\\\nM=2\n",
+  'ENV L=1 \\\n    M=2 \\\n    N="3 4"\n',
+  "ENV L=1 \\\n  # comment\n    M=2\n",
+  "ENV L=1 \\\n\n    M=2\n",
+  'ENV N="a\\"b"\n',
+  "ENV O=\n",
+  "ENV P= Q=1\n",
+  "ENV =1\n",
+  'ENV R "a" "b"\n',
+  "LABEL a=b \\\n      c=d\n",
+  "ARG S='x'\n",
+  'LABEL maintainer "Jessie \\\nJessie <jess@linux.com>"\n',
 ];
 
 describe("fast scanner = dockerfile-ast", () => {
@@ -111,6 +137,34 @@ describe("fast scanner = dockerfile-ast", () => {
       seed: SEED,
       numRuns: 4000,
     });
+  });
+  it("agrees on generated ENV, LABEL and ARG lines", () => {
+    const piece = fc.constantFrom(
+      "A=1",
+      'B="x y"',
+      "C='z w'",
+      "D=",
+      "E",
+      '"q"',
+      "'r s'",
+      "=",
+      "F=a=b",
+      'G="a"b',
+      "H=$PATH:/x",
+      "I=${J:-k}",
+      " ",
+      "\t",
+      " \\\n  ",
+      "\\\n",
+      '"',
+      "\\",
+      "#",
+      "\n# c\n",
+    );
+    const line = fc
+      .tuple(fc.constantFrom("ENV", "LABEL", "ARG", "env"), fc.array(piece, { maxLength: 6 }))
+      .map(([kw, ps]) => `FROM x\n${kw} ${ps.join(" ")}\nRUN a\n`);
+    fc.assert(fc.property(line, agrees), { seed: SEED, numRuns: 4000 });
   });
   const corpus = corpusFiles();
   it.skipIf(corpus.length === 0)("agrees on byte mutations of real files", () => {

@@ -187,23 +187,62 @@ function leadingWords(
   return words;
 }
 
-/** ENV, LABEL and ARG key/value pairs in their plain forms; null for anything quoted or spread. */
+/**
+ * ENV, LABEL and ARG pairs in the forms dockerfile-ast and Docker read alike: `k=v` pairs (ARG:
+ * one), or the legacy `ENV k v` / `LABEL k v` with one value word. A value is bare or wholly in
+ * one pair of quotes (which are dropped). Line continuations between bare pairs are white space. Null
+ * for anything else: escapes, quoted names, values partly quoted, comment lines inside.
+ */
 function readProperties(keyword: string, args: string): [string, string][] | null {
-  if (/["'\\\n]/.test(args)) return null;
-  // Only space and tab separate words for dockerfile-ast (not \v, \f or other white space).
-  const words = args.replace(/^[ \t]+|[ \t]+$/g, "").split(/[ \t]+/);
-  if (words[0]!.includes("=")) {
+  const joined = args.replace(/([ \t])\\[ \t]*\n/g, "$1 ");
+  // A continuation inside quotes joins the two lines' text: quoted values stay on one line here.
+  if (/[\\\n]/.test(joined) || (joined !== args && /["']/.test(args))) return null;
+  const words = splitWords(joined);
+  if (!words || words.length === 0) return null;
+  const first = words[0]!;
+  const eq0 = first.indexOf("=");
+  if (eq0 > 0 && !/["']/.test(first.slice(0, eq0))) {
     if (keyword === "ARG" && words.length > 1) return null;
     const out: [string, string][] = [];
     for (const w of words) {
       const eq = w.indexOf("=");
-      if (eq <= 0) return null;
-      out.push([w.slice(0, eq), w.slice(eq + 1)]);
+      const name = w.slice(0, eq);
+      const value = eq > 0 && !/["']/.test(name) ? unquoted(w.slice(eq + 1)) : null;
+      if (value === null) return null;
+      out.push([name, value]);
     }
     return out;
   }
-  if (keyword === "ARG") return words.length === 1 ? [[words[0]!, ""]] : null;
-  // ENV name value: the legacy form, one name and one value word only.
-  if (keyword === "ENV" && words.length === 2) return [[words[0]!, words[1]!]];
-  return null;
+  if (eq0 !== -1 || /["']/.test(first)) return null;
+  if (keyword === "ARG") return words.length === 1 ? [[first, ""]] : null;
+  const value = words.length === 2 ? unquoted(words[1]!) : null;
+  return value === null ? null : [[first, value]];
+}
+
+/** A bare value as it is, a wholly quoted one without its quotes; null when partly quoted. */
+function unquoted(v: string): string | null {
+  if (!/["']/.test(v)) return v;
+  const m = /^"([^"]*)"$|^'([^']*)'$/.exec(v);
+  return m ? (m[1] ?? m[2]!) : null;
+}
+
+/** Words split at spaces and tabs outside quotes; null for an unterminated quote. */
+function splitWords(s: string): string[] | null {
+  const words: string[] = [];
+  let word = "";
+  let quote = "";
+  for (const ch of s) {
+    if (quote) {
+      if (ch === quote) quote = "";
+    } else if (ch === '"' || ch === "'") quote = ch;
+    else if (ch === " " || ch === "\t") {
+      if (word) words.push(word);
+      word = "";
+      continue;
+    }
+    word += ch;
+  }
+  if (quote) return null;
+  if (word) words.push(word);
+  return words;
 }
