@@ -4,6 +4,7 @@
 import fc from "fast-check";
 import { isDeepStrictEqual } from "node:util";
 import { describe, expect, it } from "vitest";
+import { convert } from "../src/index.js";
 import { parseDocument, parseDocumentWithAst } from "../src/parse/document.js";
 import { scanDockerfile } from "../src/parse/scan.js";
 import { corpusFiles } from "./fuzz/corpus.js";
@@ -131,6 +132,13 @@ describe("fast scanner = dockerfile-ast", () => {
   it("agrees on every fixture and corpus file", () => {
     const differ = files.filter((f) => !agrees(f.text)).map((f) => f.name);
     expect(differ).toEqual([]);
+  });
+  it("agrees on every converted file (what the contract check reads back)", () => {
+    const outputs = files
+      .map((f) => ({ name: f.name, r: convert(f.text) }))
+      .filter((x) => x.r.decision === "converted");
+    expect(outputs.length).toBeGreaterThan(50);
+    expect(outputs.filter((x) => !agrees(x.r.output)).map((x) => x.name)).toEqual([]);
   });
   it("agrees on generated Dockerfiles", () => {
     fc.assert(fc.property(fc.oneof(dockerfile, likelyConvertible), agrees), {
