@@ -86,6 +86,19 @@ export function convert(text: string, options: ConvertOptions = {}): ConvertResu
       "skipped",
     );
   }
+  // `FROM node:lt\` + `s-alpine`: Docker joins the two lines without a space (node:lts-alpine);
+  // the analysis reads words with the line break as a space, so it would see another file.
+  const glued = doc.instructions.find((i) => gluedContinuation(i.raw, doc.escape));
+  if (glued) {
+    return left(
+      {
+        code: "unsupported",
+        message: `line ${glued.line} continues a word onto the next line (no space around the line continuation); Docker joins the two halves into one word`,
+        line: glued.line,
+      },
+      "skipped",
+    );
+  }
   if (doc.stageCount === 0) {
     const hasContent = doc.instructions.length > 0;
     return left(
@@ -170,6 +183,19 @@ function parseRuntimeStage(original: Document, r: Rendered): Document | null {
   const stages = whole ? original.stageCount + 1 : 1;
   if (froms.length !== stages || runtimeFrom?.start !== runtimeStart - bom) return null;
   return whole ? doc : { ...doc, text };
+}
+
+/** A line continuation with a word character right before the escape and right after the break. */
+function gluedContinuation(raw: string, escape: string): boolean {
+  if (!raw.includes("\n")) return false;
+  for (let i = raw.indexOf(escape); i !== -1; i = raw.indexOf(escape, i + 1)) {
+    const after = raw.startsWith("\r\n", i + 1) ? i + 3 : raw.startsWith("\n", i + 1) ? i + 2 : -1;
+    if (after === -1 || i === 0) continue;
+    const before = raw[i - 1]!;
+    if (before === escape || /\s/.test(before)) continue;
+    if (after < raw.length && !/\s/.test(raw[after]!)) return true;
+  }
+  return false;
 }
 
 /** 1-based line of an offset, counting LF line breaks as Docker does. */
