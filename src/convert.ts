@@ -172,7 +172,10 @@ export function convert(text: string, options: ConvertOptions = {}): ConvertResu
 function parseRuntimeStage(original: Document, r: Rendered): Document | null {
   const { text, builderStart, runtimeStart } = r;
   const builder = text.slice(builderStart, runtimeStart);
-  const whole = builder.includes("<<") || !/\n$/.test(builder);
+  // A heredoc, or a line continuation at the end of the builder, could reach into the runtime
+  // stage: then only the whole file tells.
+  const whole =
+    builder.includes("<<") || !/\n$/.test(builder) || builder.trimEnd().endsWith(original.escape);
   const input = whole
     ? text
     : text.slice(0, builderStart) + builder.replace(/[^\r\n]/g, " ") + text.slice(runtimeStart);

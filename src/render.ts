@@ -91,10 +91,19 @@ export function render(ctx: TransformContext, planned: Planned): Rendered {
     aliasLength = alias.length;
     edits.push({ range: { start: at, end: at }, newText: alias });
   }
+  // Builder-only lines of the tail that follow the last build step with only blank lines between
+  // stay where they are (with those blank lines): the runtime stage goes in after them. The others
+  // are moved up to join them.
+  const builderOnly = new Set(planned.plan.builderOnly);
+  let last = doc.instructions[planned.lastBuild]!;
+  for (let k = last.index + 1; k < doc.instructions.length && builderOnly.has(k); k++) {
+    const next = doc.instructions[k]!;
+    if (text.slice(last.end, next.start).trim() !== "") break;
+    last = next;
+  }
   const moved = planned.plan.builderOnly
-    .filter((i) => i > planned.lastBuild)
+    .filter((i) => i > last.index)
     .map((i) => doc.instructions[i]!);
-  const last = doc.instructions[planned.lastBuild]!;
   // Insert after the last build line's own line ending, so every original line keeps its ending
   // (files with mixed endings); at the end of a file without one, insert before the end instead.
   const lastEol = text.startsWith("\r\n", last.end) ? 2 : text.startsWith("\n", last.end) ? 1 : 0;
