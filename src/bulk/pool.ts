@@ -69,7 +69,7 @@ export class ConvertPool {
     const worker = this.spawn();
     const slot: Slot = { worker, ready: false, dead: false, tasks: [] };
     this.slots.add(slot);
-    worker.on("message", (m: { ready?: true; id?: number; bound?: number; reply?: JobReply }) => {
+    worker.on("message", (m: { ready?: true; id?: number; bound?: number; reply?: string }) => {
       if (slot.dead) return;
       if (m.ready) {
         slot.ready = true;
@@ -91,7 +91,8 @@ export class ConvertPool {
       clearTimeout(slot.timer);
       slot.timer = undefined;
       slot.tasks.shift();
-      task.resolve(m.reply!);
+      // JSON from the worker: cheaper than a structured clone (see convert-worker.ts).
+      task.resolve(JSON.parse(m.reply!) as JobReply);
       this.dispatch();
     });
     const stopped = (why: string) => {
