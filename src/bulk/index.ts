@@ -14,6 +14,8 @@ export {
   forEachOrdered,
   Tally,
   ERROR_LIST_LIMIT,
+  POOL_MIN_FILES,
+  type BulkResult,
   type FileDone,
   type BulkEvent,
   type BulkOptions,

@@ -24,10 +24,28 @@ const { workerData } = require("node:worker_threads");
 })().catch((e) => { throw e; });
 `;
 
+/** Time bound of a conversion as data (a worker thread applies it too, so no callback). */
+export interface TimeoutPolicy {
+  /** Milliseconds a conversion may take; <= 0: unbounded, in-process. */
+  ms: number;
+  /** Only texts longer than this many characters are bounded (-1: every text). */
+  overChars: number;
+}
+
+/** The bound for one text under `policy` (0: none). */
+export function boundFor(policy: TimeoutPolicy | undefined, text: string): number {
+  return policy && policy.ms > 0 && text.length > policy.overChars ? policy.ms : 0;
+}
+
 let shared: { worker: Worker; ready: Promise<void>; pending: Map<number, Pending> } | undefined;
 let nextId = 1;
 
-function startWorker(): NonNullable<typeof shared> {
+/**
+ * Starts a conversion worker (src/io/convert-worker): from the sources under tsx, from the tsc
+ * output, or beside the bundle. Throws when the worker script is not found. Used by the time
+ * bound here and by the bulk pool (src/bulk/pool.ts).
+ */
+export function spawnConvertWorker(): Worker {
   const here = import.meta.url;
   const ts = here.endsWith(".ts");
   // Sources (tsx), the tsc output (dist/src/io/) or the bundle (dist/msb-migrate.mjs, whose
@@ -46,7 +64,11 @@ function startWorker(): NonNullable<typeof shared> {
           .replace(/\.cjs$/, ".mjs"),
       ).href
     : undefined;
-  const worker = new Worker(BOOT, { eval: true, workerData: { entry, tsx } });
+  return new Worker(BOOT, { eval: true, workerData: { entry, tsx } });
+}
+
+function startWorker(): NonNullable<typeof shared> {
+  const worker = spawnConvertWorker();
   const pending = new Map<number, Pending>();
   const state = { worker, pending, ready: undefined as unknown as Promise<void> };
   state.ready = new Promise<void>((resolve, reject) => {

@@ -6,6 +6,7 @@ import path from "node:path";
 import { PassThrough, Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { toReport, type FileReport } from "../../src/cli/commands/convert.js";
+import { POOL_MIN_FILES } from "../../src/bulk/index.js";
 import { main } from "../../src/cli/main.js";
 import { convert } from "../../src/index.js";
 
@@ -200,4 +201,36 @@ describe("bulk output streams, in input order, with backpressure", () => {
     expect(status.map((l) => l.split(" ").find((w) => w.startsWith(root)))).toEqual(files);
     expect(err).toContain("9 file(s) seen: 6 converted, 3 unchanged");
   });
+});
+
+describe("--jobs 2 over enough files converts in worker threads, with the same output", () => {
+  it("--json, --dry-run and --report give the bytes --jobs 1 gives", async () => {
+    const kinds = [GO, NGINX, "FROM x\n\u0000binary", GO.replace("golang:1.19", "golang:1.22")];
+    const spec: Record<string, string> = {};
+    // POOL_MIN_FILES: the least a pool is started for.
+    for (let i = 0; i < POOL_MIN_FILES; i++)
+      spec[`p${String(i).padStart(3, "0")}/Dockerfile`] = kinds[i % kinds.length]!.replaceAll(
+        "/out/app",
+        `/out/app${i}`,
+      );
+    const root = tree(spec);
+    for (const mode of [["--json"], ["--dry-run", "--report"]]) {
+      const outs = [];
+      for (const jobs of ["1", "2"]) {
+        const args = [...mode, "--jobs", jobs, root];
+        const report = path.join(root, `report-${jobs}.json`);
+        if (mode.includes("--report")) args.splice(args.indexOf("--report") + 1, 0, report);
+        const r = await run(args);
+        const rep = mode.includes("--report") ? readFileSync(report, "utf8") : "";
+        outs.push({
+          code: r.code,
+          out: r.out,
+          err: r.err,
+          report: rep.replace(/"durationMs": \d+/, ""),
+        });
+      }
+      expect(outs[1]).toEqual(outs[0]);
+      expect(outs[0]!.code).toBe(2);
+    }
+  }, 30_000);
 });

@@ -1,7 +1,12 @@
 // The main job: convert files (in place, --dry-run, --check, --json, or stdin → stdout).
 import { loadConfig } from "../../config.js";
 import { formatExplanation } from "../../explain.js";
-import { convertBounded, DEFAULT_TIMEOUT_MS } from "../../io/bounded.js";
+import {
+  boundFor,
+  convertBounded,
+  DEFAULT_TIMEOUT_MS,
+  type TimeoutPolicy,
+} from "../../io/bounded.js";
 import { DEFAULT_MAX_SIZE, decode, InputError, oneLine, SKIP_CODES } from "../../io/read.js";
 import {
   createProgress,
@@ -11,6 +16,7 @@ import {
   runBulk,
   wantsBar,
   writeOut,
+  type BulkResult,
   type BulkSummary,
 } from "../../bulk/index.js";
 import type { ConvertOptions, ConvertResult } from "../../types.js";
@@ -44,7 +50,8 @@ export interface FileReport {
   patch: string;
 }
 
-export function toReport(path: string, r: ConvertResult): FileReport {
+/** A file's --json entry; a bulk run's BulkResult has all it needs (a ConvertResult too). */
+export function toReport(path: string, r: BulkResult): FileReport {
   return {
     path,
     decision: r.decision,
@@ -118,13 +125,12 @@ export async function runConvert(
   // Only --dry-run and --json show the diff: --check and writes need not make one.
   if (!opts.dryRun && !opts.json) base.patch = false;
   // The time bound needs a worker thread (convert is synchronous). Small files, the real ones,
-  // convert in-process in milliseconds; an explicit --timeout-ms bounds every file.
-  const timeoutFor = (text: string): number =>
+  // convert in-process in milliseconds; an explicit --timeout-ms bounds every file. Data, not a
+  // callback: bulk worker threads apply it too.
+  const timeout: TimeoutPolicy =
     opts.timeoutMs !== undefined
-      ? opts.timeoutMs
-      : text.length > IN_PROCESS_LIMIT
-        ? DEFAULT_TIMEOUT_MS
-        : 0;
+      ? { ms: opts.timeoutMs, overChars: -1 }
+      : { ms: DEFAULT_TIMEOUT_MS, overChars: IN_PROCESS_LIMIT };
 
   if (paths.includes("-") && paths.length > 1) {
     io.stderr.write("msb-migrate: - (stdin) cannot be combined with other paths\n");
@@ -141,7 +147,12 @@ export async function runConvert(
         throw new InputError("<stdin>", why, "too-large");
       }
       const text = decode("<stdin>", bytes);
-      r = await convertBounded("<stdin>", text, { ...base, path: "Dockerfile" }, timeoutFor(text));
+      r = await convertBounded(
+        "<stdin>",
+        text,
+        { ...base, path: "Dockerfile" },
+        boundFor(timeout, text),
+      );
     } catch (error) {
       const e = errorReport("<stdin>", error);
       io.stderr.write(`msb-migrate: <stdin>: ${e.reasons[0]!.message}\n`);
@@ -176,7 +187,7 @@ export async function runConvert(
         write,
         maxSize: opts.maxSize,
         convertOptions: base,
-        timeoutFor,
+        timeout,
         onResult: async ({ outcome, result, cause }) => {
           const r = result ? toReport(outcome.path, result) : errorReport(outcome.path, cause);
           await report?.add(outcome);
