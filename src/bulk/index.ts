@@ -10,6 +10,7 @@ export {
   runBulk,
   convertFile,
   summarize,
+  defaultConvertJobs,
   defaultJobs,
   forEachOrdered,
   Tally,

@@ -103,6 +103,15 @@ export function defaultJobs(): number {
   return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
 }
 
+/**
+ * Conversion workers when --jobs is not given: one core fewer than the machine has. A single
+ * conversion thread already keeps about 0.4 of another core busy with V8's optimising compiler
+ * and garbage collector; on 2 cores, 2 workers ran 13% slower than 1 in-process (10,000 files).
+ */
+export function defaultConvertJobs(): number {
+  return Math.max(1, defaultJobs() - 1);
+}
+
 /** Converts one file; never throws: an unreadable or failing file becomes an error outcome. */
 export async function convertFile(file: string, options: BulkOptions = {}): Promise<Converted> {
   const conv = options.convert ?? realConvert;
@@ -304,7 +313,7 @@ export async function runBulk(
     tally.add(outcome);
     await onResult({ index: index++, outcome, result: null, cause: w.error });
   }
-  const jobs = Math.max(1, options.jobs ?? defaultJobs());
+  const jobs = Math.max(1, options.jobs ?? defaultConvertJobs());
   const pool =
     jobs > 1 && !options.convert && files.length >= (options.poolMinFiles ?? POOL_MIN_FILES)
       ? startPool(jobs)

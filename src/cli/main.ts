@@ -56,7 +56,10 @@ export function buildProgram(io: Streams, setExit: (code: number) => void): Comm
     )
     .option("--exclude <glob...>", "skip files matching these globs when searching directories")
     .addOption(
-      new Option("--jobs <n>", "files converted at once (default: cores)").argParser(positiveInt),
+      new Option(
+        "--jobs <n>",
+        "worker threads converting at once (default: cores - 1; 1: in this thread)",
+      ).argParser(positiveInt),
     )
     .option(
       "--report <file>",
