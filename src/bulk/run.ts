@@ -112,6 +112,27 @@ export function defaultConvertJobs(): number {
   return Math.max(1, defaultJobs() - 1);
 }
 
+/**
+ * The files found, packed into one string and an offset table: what a run keeps for its whole
+ * length. 100,000 paths are then one ~9 MB string instead of 100,000 strings (18 MB of heap,
+ * which the heap's growth then doubles): peak RSS stays closer to flat in the number of files.
+ */
+export class PathList {
+  private readonly text: string;
+  private readonly ends: Uint32Array;
+  readonly length: number;
+  constructor(paths: readonly string[]) {
+    this.length = paths.length;
+    this.ends = new Uint32Array(paths.length);
+    let end = 0;
+    paths.forEach((p, i) => (this.ends[i] = end += p.length));
+    this.text = paths.join("");
+  }
+  at(i: number): string {
+    return this.text.slice(i > 0 ? this.ends[i - 1]! : 0, this.ends[i]!);
+  }
+}
+
 /** Converts one file; never throws: an unreadable or failing file becomes an error outcome. */
 export async function convertFile(file: string, options: BulkOptions = {}): Promise<Converted> {
   const conv = options.convert ?? realConvert;
@@ -303,7 +324,8 @@ export async function runBulk(
 ): Promise<BulkSummary> {
   const started = Date.now();
   const walked = await walkDockerfiles(paths, options);
-  const files = walked.files;
+  const files = new PathList(walked.files);
+  walked.files = [];
   const tally = new Tally();
   const onResult = options.onResult ?? (() => {});
   // Paths that could not be walked (missing, unreadable) come first, as errors.
@@ -327,8 +349,8 @@ export async function runBulk(
       pool ? jobs * DEPTH : jobs,
       options.window ?? Math.max(32, 8 * jobs),
       pool
-        ? (i) => convertFileInPool(pool, files[i]!, options)
-        : (i) => convertFile(files[i]!, options),
+        ? (i) => convertFileInPool(pool, files.at(i), options)
+        : (i) => convertFile(files.at(i), options),
       async ({ outcome, result, cause }) => {
         tally.add(outcome);
         await onResult({

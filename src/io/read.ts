@@ -70,6 +70,17 @@ export async function readDockerfile(
 }
 
 /**
+ * One buffer for every read, grown as needed (up to the size limit): the bytes are decoded (and
+ * hashed) before the next read, and a fresh allocation per file left tens of MB of freed buffers
+ * to the allocator in a 100,000-file run, the bulk of its peak RSS above a 10,000-file one.
+ */
+let shared = Buffer.allocUnsafe(64 * 1024);
+function readBuffer(size: number): Buffer {
+  if (shared.length < size) shared = Buffer.allocUnsafe(Math.max(size, shared.length * 2));
+  return shared.subarray(0, size);
+}
+
+/**
  * Synchronous on purpose: a Dockerfile is small, and five thread-pool round trips per file (open,
  * fstat, read, realpath, close) left the main thread idle for a quarter of a bulk run.
  */
@@ -97,7 +108,7 @@ export function readDockerfileSync(
     if (!stat.isFile()) throw new InputError(path, "is not a regular file", "input");
     if (stat.size > maxSize) throw tooLarge(path, stat.size, maxSize);
     // Read at most maxSize + 1 bytes, so a file growing after fstat still cannot exceed the limit.
-    const buf = Buffer.alloc(Math.min(stat.size, maxSize) + 1);
+    const buf = readBuffer(Math.min(stat.size, maxSize) + 1);
     let got = 0;
     for (;;) {
       const bytesRead = readSync(fd, buf, got, buf.length - got, got);
