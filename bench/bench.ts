@@ -440,7 +440,8 @@ const coldDelta =
   (cold.results["msb-migrate --dry-run (1 small file)"]! - cold.results["node -e 0"]!) * 1000;
 const coldCpuDelta =
   (cold.cpu["msb-migrate --dry-run (1 small file)"]! - cold.cpu["node -e 0"]!) * 1000;
-const defaultJobs = availableParallelism();
+/** The CLI's default --jobs for conversion (src/bulk/run.ts defaultConvertJobs). */
+const defaultJobs = Math.max(1, availableParallelism() - 1);
 const targets: [string, string, boolean | null][] = [
   [
     "full convert within 3× of bare parse (CPU)",
