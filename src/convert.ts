@@ -4,6 +4,7 @@ import { checkContract } from "./contract.js";
 import { makePatch } from "./diff.js";
 import { explainContract, explainLines, explainLeave, explainPlan } from "./explain.js";
 import { parseDocument } from "./parse/document.js";
+import { INSTRUCTIONS } from "./parse/scan.js";
 import { planConversion } from "./plan.js";
 import { render, type Rendered } from "./render.js";
 import type { TransformContext } from "./transform.js";
@@ -16,13 +17,6 @@ const UNCHANGED: ReadonlySet<string> = new Set([
   "onbuild-parent",
   "no-ecosystem",
 ]);
-
-/** Every instruction Docker knows (MAINTAINER is deprecated but still accepted). */
-const INSTRUCTIONS: ReadonlySet<string> = new Set(
-  "ADD ARG CMD COPY ENTRYPOINT ENV EXPOSE FROM HEALTHCHECK LABEL MAINTAINER ONBUILD RUN SHELL STOPSIGNAL USER VOLUME WORKDIR".split(
-    " ",
-  ),
-);
 
 export function convert(text: string, options: ConvertOptions = {}): ConvertResult {
   const path = options.path ?? "Dockerfile";

@@ -65,6 +65,11 @@ function isLowerCase(ins: InstructionNode): boolean {
   return written === written.toLowerCase();
 }
 
+/** Length of the line ending at `at`: 2 for CRLF, 1 for LF, 0 for none. */
+function eolLength(text: string, at: number): number {
+  return text.startsWith("\r\n", at) ? 2 : text.startsWith("\n", at) ? 1 : 0;
+}
+
 export interface Rendered {
   text: string;
   /** Offset in `text` (BOM included) where the builder stage's FROM starts. */
@@ -106,7 +111,7 @@ export function render(ctx: TransformContext, planned: Planned): Rendered {
     .map((i) => doc.instructions[i]!);
   // Insert after the last build line's own line ending, so every original line keeps its ending
   // (files with mixed endings); at the end of a file without one, insert before the end instead.
-  const lastEol = text.startsWith("\r\n", last.end) ? 2 : text.startsWith("\n", last.end) ? 1 : 0;
+  const lastEol = eolLength(text, last.end);
   const insertOffset = last.end + lastEol;
   const insertAt = textDoc.positionAt(insertOffset);
   const header = runtimeHeader(ctx, planned);
@@ -127,14 +132,13 @@ export function render(ctx: TransformContext, planned: Planned): Rendered {
   const removals: [number, number][] = [];
   for (const ins of moved) {
     const lineStart = text.lastIndexOf("\n", ins.start - 1) + 1;
-    const after = text.startsWith("\r\n", ins.end) ? 2 : text.startsWith("\n", ins.end) ? 1 : 0;
+    const after = eolLength(text, ins.end);
     // The file's last line has no line ending: take the line endings (and blank lines) before it
     // instead, so the file still ends without one.
     const start = after === 0 ? text.slice(0, lineStart).replace(/\s+$/, "").length : lineStart;
     // A moved line between two blank lines takes one of them along, or two blanks would remain.
     let end = ins.end + after;
-    if (after && /\n\r?\n$/.test(text.slice(0, lineStart)))
-      end += text.startsWith("\r\n", end) ? 2 : text.startsWith("\n", end) ? 1 : 0;
+    if (after && /\n\r?\n$/.test(text.slice(0, lineStart))) end += eolLength(text, end);
     const prev = removals.at(-1);
     const from = Math.max(start, insertOffset);
     if (prev && from <= prev[1]) prev[1] = Math.max(prev[1], end);

@@ -1,6 +1,6 @@
-// One bulk file as a job a worker thread can run: read, convert, and what is sent back. Shared by
-// the in-process path (src/bulk/run.ts) and the worker (src/io/convert-worker.ts), so both give
-// the same results.
+// One bulk file as a job a worker thread can run (src/io/convert-worker.ts): read, convert, and
+// what is sent back. The in-process path (convertFile in src/bulk/run.ts) hands on the same
+// BulkResult (toBulkResult), so both give the same results.
 import { convert } from "../convert.js";
 import { boundFor, type TimeoutPolicy } from "../io/bounded.js";
 import { InputError, readDockerfileSync, type ReadFile } from "../io/read.js";

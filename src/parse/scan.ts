@@ -1,10 +1,10 @@
 // A fast path for the common Dockerfile: instruction boundaries, flags and properties found with
 // one pass over the text, the same as dockerfile-ast reports them, without its object graph (a
 // Range per word, rescans per getter). It answers only when the file is plain: no CR, no heredoc,
-// no escape directive, no quoting or escapes where flags and properties are read, no ONBUILD or
-// unknown instruction. Anything else returns null and dockerfile-ast parses the file. A
-// differential test (test/scan.test.ts) pins the two to the same Document on every fixture, the
-// corpus and generated files.
+// no escape directive, no escapes (or partly quoted values) where flags and ENV/LABEL/ARG pairs
+// are read, no ONBUILD or unknown instruction. Anything else returns null and dockerfile-ast parses
+// the file. A differential test (test/scan.test.ts) pins the two to the same Document on every
+// fixture, the corpus, converted outputs and generated files.
 
 /** What parseDocument needs of one instruction. */
 export interface RawInstruction {
@@ -20,8 +20,9 @@ export interface RawInstruction {
   properties: [string, string][];
 }
 
-const KNOWN = new Set(
-  "ADD ARG CMD COPY ENTRYPOINT ENV EXPOSE FROM HEALTHCHECK LABEL MAINTAINER RUN SHELL STOPSIGNAL USER VOLUME WORKDIR".split(
+/** Every instruction Docker knows (MAINTAINER is deprecated but still accepted). */
+export const INSTRUCTIONS: ReadonlySet<string> = new Set(
+  "ADD ARG CMD COPY ENTRYPOINT ENV EXPOSE FROM HEALTHCHECK LABEL MAINTAINER ONBUILD RUN SHELL STOPSIGNAL USER VOLUME WORKDIR".split(
     " ",
   ),
 );
@@ -66,7 +67,8 @@ function instruction(text: string, start: number): RawInstruction | null {
   while (kwEnd < n && !isBlank(text[kwEnd]) && text[kwEnd] !== "\n") kwEnd++;
   const word = text.slice(start, kwEnd);
   const keyword = word.toUpperCase();
-  if (word.includes(ESCAPE) || !KNOWN.has(keyword)) return null;
+  // ONBUILD's trigger is an instruction of its own: dockerfile-ast reads those.
+  if (word.includes(ESCAPE) || !INSTRUCTIONS.has(keyword) || keyword === "ONBUILD") return null;
   const end = kwEnd < n && text[kwEnd] !== "\n" ? argumentsEnd(text, kwEnd) : kwEnd;
   const words = leadingWords(text, kwEnd, end, keyword);
   if (!words) return null;
