@@ -1,5 +1,21 @@
-import { readdirSync, readFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generate } from "../scripts/gen-releases.js";
+import { aptMirror } from "../scripts/releases/libc.js";
 import { FORMAT, ReleaseData, type OsTable, type RepoFile } from "../src/release-table.js";
 import {
   libcFits,
@@ -237,5 +253,308 @@ describe("committed data: format", () => {
         expect(r?.pin, `${repo}:${tag}`).toBe(file.pins[tag]);
       }
     }
+  });
+});
+
+// ---- the generator, on a small official-images history made here ----------------------------
+
+function git(dir: string, args: string[], date?: string) {
+  const env = { ...process.env, GIT_AUTHOR_DATE: date ?? "", GIT_COMMITTER_DATE: date ?? "" };
+  const r = spawnSync(
+    "git",
+    ["-C", dir, "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false", ...args],
+    { encoding: "utf8", env: date ? env : process.env },
+  );
+  if (r.status !== 0) throw new Error(`git ${args.join(" ")}: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+function commit(dir: string, date: string, files: Record<string, string | null>, message: string) {
+  for (const [path, text] of Object.entries(files)) {
+    if (text === null) rmSync(join(dir, path));
+    else {
+      mkdirSync(dirname(join(dir, path)), { recursive: true });
+      writeFileSync(join(dir, path), text);
+    }
+  }
+  git(dir, ["add", "-A"]);
+  git(dir, ["commit", "-q", "-m", message], date);
+}
+
+const OLD_DEBIAN = `# maintainer: someone
+7.5: git://github.com/tianon/docker-brew-debian@aaaa wheezy
+7: git://github.com/tianon/docker-brew-debian@aaaa wheezy
+wheezy: git://github.com/tianon/docker-brew-debian@aaaa wheezy
+latest: git://github.com/tianon/docker-brew-debian@aaaa wheezy
+`;
+const OLD_IMAGE = `1.0: git://github.com/x/old@bbbb 1.0/wheezy
+1.0-wheezy: git://github.com/x/old@bbbb 1.0/wheezy
+latest: git://github.com/x/old@bbbb 1.0/wheezy
+`;
+const DEBIAN = `Maintainers: someone
+GitRepo: https://github.com/x/debian.git
+GitCommit: cccc
+
+# bookworm -- Debian 12.4
+Tags: bookworm, bookworm-20240110, 12.4, 12, latest
+Directory: bookworm
+
+Tags: trixie, trixie-20240110
+Directory: trixie
+
+Tags: stable, stable-20240110
+Directory: stable
+`;
+const UBUNTU = `Maintainers: someone
+GitRepo: https://git.launchpad.net/x
+GitCommit: eeee
+
+Tags: 24.04, noble-20240101, noble, latest
+Directory: oci
+`;
+const APP_2024 = `Maintainers: someone
+GitRepo: https://github.com/x/app.git
+GitCommit: dddd
+
+Tags: 1.0-windowsservercore-ltsc2022, 1.0-windowsservercore
+SharedTags: 1.0, 1, latest
+Architectures: windows-amd64
+Directory: 1.0/windows/windowsservercore-ltsc2022
+Constraints: windowsservercore-ltsc2022
+
+Tags: 1.0-bookworm, 1-bookworm, bookworm
+SharedTags: 1.0, 1, latest
+Directory: 1.0/bookworm
+
+Tags: 1.0-slim-bookworm, 1.0-slim, x
+Directory: 1.0/bookworm/slim
+
+Tags: 1.0-alpine3.19, 1.0-alpine
+Directory: 1.0/alpine3.19
+
+Tags: 2.0-bookworm, 2.0
+Directory: 2.0/bookworm
+
+Tags: 1.0-jdk-noble, 1.0-jdk
+Directory: 1.0/jdk/ubuntu/noble
+
+Tags: 27, 27.1
+Directory: 27
+`;
+// 2025: 1.0 is dropped (its tags keep their last definition), 1 and latest move to trixie, and
+// 2.0-bookworm is (oddly) rebuilt from a trixie directory, so it no longer pins 2.0.
+const APP_2025 = `Maintainers: someone
+GitRepo: https://github.com/x/app.git
+GitCommit: ffff
+
+Tags: 1.1-trixie, 1-trixie, trixie, 1.1, 1, latest
+Directory: 1.1/trixie
+
+Tags: 2.0-bookworm
+Directory: 2.0/trixie
+`;
+
+describe("the generator on a synthetic history", () => {
+  let dir = "";
+  let out = "";
+  let data: ReleaseData;
+  let server: Server;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "msb-official-images-"));
+    out = mkdtempSync(join(tmpdir(), "msb-releases-"));
+    git(dir, ["init", "-q", "-b", "master"]);
+    commit(
+      dir,
+      "2014-06-01T12:00:00Z",
+      { "library/debian": OLD_DEBIAN, "library/old": OLD_IMAGE, "README.md": "x" },
+      "old format",
+    );
+    commit(
+      dir,
+      "2024-01-10T12:00:00Z",
+      {
+        "library/debian": DEBIAN,
+        "library/ubuntu": UBUNTU,
+        "library/app": APP_2024,
+        "library/MAINTAINERS": "someone <a@b> (@c)\n",
+      },
+      "new format",
+    );
+    // A pull request: its commit is dated 2025-08-20, it lands on master on 2025-09-01.
+    git(dir, ["checkout", "-q", "-b", "pr"]);
+    // Its first commit adds a 3.0 that its second drops: 3.0 never reached the mainline.
+    const draft = `${APP_2025}\nTags: 3.0-trixie, 3.0\nDirectory: 3.0/trixie\n`;
+    commit(dir, "2025-08-19T12:00:00Z", { "library/app": draft }, "app 1.1 and 3.0");
+    commit(dir, "2025-08-20T12:00:00Z", { "library/app": APP_2025 }, "app 1.1");
+    git(dir, ["checkout", "-q", "master"]);
+    git(dir, ["merge", "-q", "--no-ff", "-m", "Merge pr", "pr"], "2025-09-01T12:00:00Z");
+
+    // A previous run read trixie's libc from the mirror; today's mirror serves bookworm only.
+    mkdirSync(join(out, "repos"), { recursive: true });
+    writeFileSync(join(out, "repos", "gone.json"), "{}");
+    const previous: Partial<OsTable> = {
+      os: {
+        "debian:trixie": {
+          distro: "debian",
+          libc: "glibc",
+          libcVersion: "2.40",
+          libcSource: "Debian mirror: dists/trixie/main/binary-amd64/Packages.gz (libc6 2.40-1)",
+        },
+      },
+    };
+    writeFileSync(join(out, "os.json"), JSON.stringify(previous));
+    const packages = gzipSync(
+      "Package: libc-bin\nVersion: 2.36-9\n\nPackage: libc6\nSource: glibc\nVersion: 2.36-9+deb12u4\n\nPackage: libc6-dev\nVersion: 2.36-9+deb12u4\n",
+    );
+    server = createServer((req, res) => {
+      if (req.url === "/debian/dists/bookworm/main/binary-amd64/Packages.gz") res.end(packages);
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { port } = server.address() as AddressInfo;
+    await generate({ officialImages: dir, out, mirror: `http://127.0.0.1:${port}/debian` });
+    data = new ReleaseData(out);
+  });
+
+  afterAll(() => {
+    server?.close();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(out, { recursive: true, force: true });
+  });
+
+  it("writes the header: format, the commit and date generated from, codenames from the history", () => {
+    const header = data.header();
+    expect(header.format).toBe(FORMAT);
+    expect(header.officialImages.commit).toBe(git(dir, ["rev-parse", "HEAD"]));
+    expect(header.officialImages.date).toMatch(/^2025-09-01T12:00:00/);
+    expect(header.codenames.debian).toMatchObject({ wheezy: "7", bookworm: "12", trixie: "" });
+    expect(header.codenames.ubuntu).toMatchObject({ noble: "24.04" });
+    expect(header.repos).toEqual(["app", "debian", "old", "ubuntu"]);
+    expect(existsSync(join(out, "repos", "gone.json"))).toBe(false);
+  });
+
+  it("a redefined tag resolves to its newest definition, dated when it landed on the mainline", () => {
+    expect(data.tagRelease("app", "1")).toEqual({
+      os: expect.objectContaining({ key: "debian:trixie" }),
+      pin: "1-trixie",
+      named: false,
+      lastDefined: "2025-09-01",
+    });
+    expect(data.tagRelease("app", "latest")).toMatchObject({
+      os: { key: "debian:trixie" },
+      pin: "trixie",
+    });
+  });
+
+  it("a removed tag keeps its last definition; a SharedTag is the Linux entry's", () => {
+    expect(data.tagRelease("app", "1.0")).toEqual({
+      os: expect.objectContaining({ key: "debian:bookworm" }),
+      pin: "1.0-bookworm",
+      named: false,
+      lastDefined: "2024-01-10",
+    });
+    expect(data.tagRelease("app", "1.0-windowsservercore")).toMatchObject({
+      os: { key: "windows:ltsc2022", distro: "windows", libc: "none" },
+      pin: "1.0-windowsservercore-ltsc2022",
+    });
+  });
+
+  it("pins: a variant, a family word that stays, an Ubuntu directory; none without a sibling", () => {
+    expect(data.tagRelease("app", "1.0-slim")?.pin).toBe("1.0-slim-bookworm");
+    expect(data.tagRelease("app", "1.0-alpine")).toMatchObject({
+      os: { key: "alpine:3.19", libc: "musl", libcVersion: "1.2.4" },
+      pin: "1.0-alpine3.19",
+    });
+    expect(data.tagRelease("app", "1.0-jdk")).toMatchObject({
+      os: { key: "ubuntu:noble" },
+      pin: "1.0-jdk-noble",
+    });
+    const x = data.tagRelease("app", "x")!;
+    expect(x.os.key).toBe("debian:bookworm");
+    expect(x.pin).toBeUndefined();
+    expect(data.tagRelease("app", "1.0-bookworm")).toMatchObject({ named: true });
+  });
+
+  it("no pin when the sibling's own last definition is another release", () => {
+    expect(data.tagRelease("app", "2.0-bookworm")?.os.key).toBe("debian:trixie");
+    const r = data.tagRelease("app", "2.0")!;
+    expect(r.os.key).toBe("debian:bookworm");
+    expect(r.pin).toBeUndefined();
+  });
+
+  it("what only a pull request's intermediate commit defined was never published", () => {
+    expect(data.tagRelease("app", "3.0")).toBeNull();
+  });
+
+  it("an entry that names no release is unknown", () => {
+    expect(data.tagRelease("app", "27")).toBeNull();
+    expect(data.tagRelease("app", "nope")).toBeNull();
+    expect(data.tagRelease("MAINTAINERS", "x")).toBeUndefined();
+  });
+
+  it("reads the old line format (entries are the lines sharing repository, commit and directory)", () => {
+    expect(data.tagRelease("old", "1.0")).toEqual({
+      os: expect.objectContaining({ key: "debian:wheezy", version: "7" }),
+      pin: "1.0-wheezy",
+      named: false,
+      lastDefined: "2014-06-01",
+    });
+    expect(data.tagRelease("debian", "7")?.os.key).toBe("debian:wheezy");
+  });
+
+  it("Debian's suites mean what they meant then; OS images' own tags name their release", () => {
+    expect(data.tagRelease("debian", "stable")?.os.key).toBe("debian:bookworm");
+    expect(data.tagRelease("debian", "latest")).toMatchObject({
+      os: { key: "debian:bookworm" },
+      pin: "bookworm",
+    });
+    expect(data.tagRelease("ubuntu", "latest")).toMatchObject({
+      os: { key: "ubuntu:noble" },
+      pin: "noble",
+    });
+  });
+
+  it("libc: read from the mirror, kept from the previous run, or hand-kept, each saying which", () => {
+    const os = data.header().os;
+    expect(os["debian:bookworm"]).toMatchObject({
+      libcVersion: "2.36",
+      libcSource:
+        "Debian mirror: dists/bookworm/main/binary-amd64/Packages.gz (libc6 2.36-9+deb12u4)",
+    });
+    expect(os["debian:trixie"]).toMatchObject({
+      libcVersion: "2.40",
+      libcSource: expect.stringMatching(/^Debian mirror: .*2\.40-1/),
+    });
+    expect(os["debian:wheezy"]).toMatchObject({
+      libcVersion: "2.13",
+      libcSource: expect.stringMatching(/^hand-kept: packages\.debian\.org/),
+    });
+    expect(os["windows:ltsc2022"]?.libcVersion).toBeUndefined();
+  });
+});
+
+describe("aptMirror", () => {
+  it("reads the main archive from deb822 sources, not the security one", () => {
+    const etc = mkdtempSync(join(tmpdir(), "msb-apt-"));
+    mkdirSync(join(etc, "sources.list.d"));
+    writeFileSync(
+      join(etc, "sources.list.d", "debian.sources"),
+      "Types: deb\nURIs: http://security.example/debian-security\nSuites: bookworm-security\nComponents: main\n\n" +
+        "Types: deb deb-src\n# a comment\nURIs: http://mirror.example/debian/\nSuites: bookworm bookworm-updates\nComponents: main\n",
+    );
+    expect(aptMirror(etc)).toBe("http://mirror.example/debian");
+    rmSync(etc, { recursive: true });
+  });
+
+  it("reads sources.list deb lines (options allowed), and says null when there are none", () => {
+    const etc = mkdtempSync(join(tmpdir(), "msb-apt-"));
+    expect(aptMirror(etc)).toBeNull();
+    writeFileSync(
+      join(etc, "sources.list"),
+      "# deb http://old.example/debian wheezy main\ndeb [arch=amd64] http://list.example/debian bookworm main\n",
+    );
+    expect(aptMirror(etc)).toBe("http://list.example/debian");
+    rmSync(etc, { recursive: true });
   });
 });
