@@ -1,6 +1,10 @@
 // Generate data/releases/: the OS release behind every official image tag, from the git history
 // of docker-library/official-images, and the C library of each release.
-//   npm run data:releases -- --official-images <clone or git dir> [--out data/releases] [--no-mirror]
+//   npm run data:releases -- --official-images <clone or git dir> [--out data/releases]
+//                            [--sources DIR] [--no-mirror]
+// --sources DIR: clones of the images' source repositories (DIR/<owner>/<name>, DIR/<name>…);
+// an entry that names no release then takes the release of the image its Dockerfile is FROM.
+// --no-mirror: read no libc6 from the Debian mirror (keep the previous run's values).
 // Get the history with `git clone https://github.com/docker-library/official-images`.
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -11,6 +15,7 @@ import { describeKey } from "../src/release-names.js";
 import { readLibraryHistory } from "./releases/history.js";
 import { aptMirror, handKept, mirrorLibc, type LibcValue } from "./releases/libc.js";
 import { buildReleaseTable, type TagDefinition } from "./releases/resolve.js";
+import { baseImagesFrom } from "./releases/sources.js";
 
 // The image families the summary reports on.
 const MAIN_FAMILIES = [
@@ -24,6 +29,8 @@ export interface GenerateOptions {
   officialImages: string;
   /** Output folder (data/releases). */
   out: string;
+  /** Clones of the images' source repositories: entries that name no release follow their FROM. */
+  sources?: string;
   /** The Debian mirror to read libc6 from: the apt sources' when undefined, none when null. */
   mirror?: string | null;
   log?: (line: string) => void;
@@ -38,7 +45,11 @@ export interface GenerateResult {
 export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
   const log = opts.log ?? (() => {});
   const history = await readLibraryHistory(resolve(opts.officialImages));
-  const table = buildReleaseTable(history);
+  const used = new Map<string, string>();
+  const table = buildReleaseTable(
+    history,
+    opts.sources ? baseImagesFrom(resolve(opts.sources), used) : undefined,
+  );
   const out = resolve(opts.out);
   const mirror = opts.mirror === undefined ? aptMirror() : opts.mirror;
   const os = await osTable(table, readPrevious(out), mirror, log);
@@ -57,6 +68,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
   const header: OsTable = {
     format: FORMAT,
     officialImages: history.head,
+    ...(used.size > 0 && { sources: Object.fromEntries([...used].sort()) }),
     codenames: table.codenames,
     os,
     repos,
@@ -71,13 +83,15 @@ async function main() {
     options: {
       "official-images": { type: "string" },
       out: { type: "string", default: "data/releases" },
+      sources: { type: "string" },
       "no-mirror": { type: "boolean", default: false },
     },
   });
   const from = values["official-images"];
   if (!from) {
     console.error(
-      "usage: npm run data:releases -- --official-images <clone or git dir> [--out data/releases] [--no-mirror]\n" +
+      "usage: npm run data:releases -- --official-images <clone or git dir> [--out data/releases]\n" +
+        "         [--sources DIR] [--no-mirror]\n" +
         "  (git clone https://github.com/docker-library/official-images)",
     );
     process.exit(2);
@@ -86,6 +100,7 @@ async function main() {
   const result = await generate({
     officialImages: from,
     out: values.out!,
+    ...(values.sources && { sources: values.sources }),
     ...(values["no-mirror"] && { mirror: null }),
     log: (line) => console.error(line),
   });
@@ -122,7 +137,7 @@ async function osTable(
   log(
     mirror
       ? `libc6 read from the Debian mirror for ${[...read.keys()].join(", ") || "no codename (unreachable?)"}`
-      : "no Debian mirror in the apt sources: libc versions from the previous run and the hand-kept tables",
+      : "no Debian mirror (none in the apt sources, or --no-mirror): libc versions from the previous run and the hand-kept tables",
   );
 
   const rows: Record<string, OsRow> = {};

@@ -22,6 +22,8 @@ export interface OsTable {
   format: number;
   /** The official-images commit the data was generated from, and its date. */
   officialImages: { commit: string; date: string };
+  /** Image source clones read for entries that name no release (--sources): path → HEAD commit. */
+  sources?: Record<string, string>;
   codenames: Codenames;
   os: Record<string, OsRow>;
   repos: string[];

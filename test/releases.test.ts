@@ -16,6 +16,7 @@ import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generate } from "../scripts/gen-releases.js";
 import { aptMirror } from "../scripts/releases/libc.js";
+import { finalBase } from "../scripts/releases/sources.js";
 import { FORMAT, ReleaseData, type OsTable, type RepoFile } from "../src/release-table.js";
 import {
   libcFits,
@@ -312,7 +313,7 @@ GitCommit: eeee
 Tags: 24.04, noble-20240101, noble, latest
 Directory: oci
 `;
-const APP_2024 = `Maintainers: someone
+const APP_2024 = (source: string) => `Maintainers: someone
 GitRepo: https://github.com/x/app.git
 GitCommit: dddd
 
@@ -340,6 +341,22 @@ Directory: 1.0/jdk/ubuntu/noble
 
 Tags: 27, 27.1
 Directory: 27
+
+Tags: 28
+GitRepo: https://github.com/x/app-src.git
+GitCommit: ${source}
+Directory: 28
+
+Tags: 29
+GitRepo: https://github.com/x/app-src.git
+GitCommit: ${source}
+Directory: 29
+
+Tags: 30-alpine
+GitRepo: https://github.com/x/app-src.git
+GitCommit: ${source}
+Directory: 30/alpine
+File: Dockerfile.alpine
 `;
 // 2025: 1.0 is dropped (its tags keep their last definition), 1 and latest move to trixie, and
 // 2.0-bookworm is (oddly) rebuilt from a trixie directory, so it no longer pins 2.0.
@@ -357,10 +374,28 @@ Directory: 2.0/trixie
 describe("the generator on a synthetic history", () => {
   let dir = "";
   let out = "";
+  let sources = "";
   let data: ReleaseData;
   let server: Server;
 
   beforeAll(async () => {
+    // The image sources (for --sources): 28 is built FROM app:1.0-slim through an ARG and a
+    // build stage, 29 FROM app:28, 30-alpine (named only "alpine") FROM app:1.0-alpine3.19.
+    sources = mkdtempSync(join(tmpdir(), "msb-image-sources-"));
+    const src = join(sources, "x", "app-src");
+    mkdirSync(src, { recursive: true });
+    git(src, ["init", "-q"]);
+    commit(
+      src,
+      "2024-01-01T00:00:00Z",
+      {
+        "28/Dockerfile": "ARG BASE=app:1.0-slim\nFROM golang:1 AS build\nFROM ${BASE}\n",
+        "29/Dockerfile": "FROM app:28\n",
+        "30/alpine/Dockerfile.alpine": "FROM app:1.0-alpine3.19 AS base\nFROM base\n",
+      },
+      "sources",
+    );
+    const source = git(src, ["rev-parse", "HEAD"]);
     dir = mkdtempSync(join(tmpdir(), "msb-official-images-"));
     out = mkdtempSync(join(tmpdir(), "msb-releases-"));
     git(dir, ["init", "-q", "-b", "master"]);
@@ -376,7 +411,7 @@ describe("the generator on a synthetic history", () => {
       {
         "library/debian": DEBIAN,
         "library/ubuntu": UBUNTU,
-        "library/app": APP_2024,
+        "library/app": APP_2024(source),
         "library/MAINTAINERS": "someone <a@b> (@c)\n",
       },
       "new format",
@@ -421,6 +456,7 @@ describe("the generator on a synthetic history", () => {
     server?.close();
     rmSync(dir, { recursive: true, force: true });
     rmSync(out, { recursive: true, force: true });
+    rmSync(sources, { recursive: true, force: true });
   });
 
   it("writes the header: format, the commit and date generated from, codenames from the history", () => {
@@ -493,6 +529,25 @@ describe("the generator on a synthetic history", () => {
     expect(data.tagRelease("MAINTAINERS", "x")).toBeUndefined();
   });
 
+  it("with --sources, entries that name no release follow their Dockerfile's FROM", async () => {
+    expect(data.tagRelease("app", "28")).toBeNull();
+    expect(data.tagRelease("app", "30-alpine")?.os.key).toBe("alpine");
+    const out2 = mkdtempSync(join(tmpdir(), "msb-releases-"));
+    try {
+      await generate({ officialImages: dir, out: out2, mirror: null, sources });
+      const withSources = new ReleaseData(out2);
+      expect(withSources.tagRelease("app", "28")?.os.key).toBe("debian:bookworm");
+      expect(withSources.tagRelease("app", "29")?.os.key).toBe("debian:bookworm");
+      expect(withSources.tagRelease("app", "30-alpine")?.os.key).toBe("alpine:3.19");
+      expect(withSources.tagRelease("app", "27")).toBeNull(); // its commit is not in the clone
+      expect(withSources.header().sources).toEqual({
+        [join("x", "app-src")]: git(join(sources, "x", "app-src"), ["rev-parse", "HEAD"]),
+      });
+    } finally {
+      rmSync(out2, { recursive: true, force: true });
+    }
+  });
+
   it("reads the old line format (entries are the lines sharing repository, commit and directory)", () => {
     expect(data.tagRelease("old", "1.0")).toEqual({
       os: expect.objectContaining({ key: "debian:wheezy", version: "7" }),
@@ -531,6 +586,20 @@ describe("the generator on a synthetic history", () => {
       libcSource: expect.stringMatching(/^hand-kept: packages\.debian\.org/),
     });
     expect(os["windows:ltsc2022"]?.libcVersion).toBeUndefined();
+  });
+});
+
+describe("finalBase: the image a Dockerfile's final stage is built FROM", () => {
+  it("follows ARG defaults, stage names and line continuations", () => {
+    expect(finalBase("FROM debian:trixie\nRUN x\n")).toBe("debian:trixie");
+    expect(finalBase("ARG V=3.13\nFROM python:${V}-slim\n")).toBe("python:3.13-slim");
+    expect(finalBase("FROM golang:1 AS b\nFROM --platform=$X \\\n  b\n")).toBe("golang:1");
+    expect(finalBase("from alpine:3.20 as base\nFROM base\n")).toBe("alpine:3.20");
+  });
+  it("says null for a variable without a default, scratch, or no FROM", () => {
+    expect(finalBase("ARG BASE\nFROM ${BASE}\n")).toBeNull();
+    expect(finalBase("FROM golang:1 AS b\nFROM scratch\n")).toBeNull();
+    expect(finalBase("RUN x\n")).toBeNull();
   });
 });
 

@@ -10,6 +10,8 @@ export interface ManifestEntry {
   /** The SharedTags among `tags`. */
   shared: Set<string>;
   directory: string;
+  /** The Dockerfile's name in `directory` (`File:`, default Dockerfile). */
+  file: string;
   constraints: string[];
   architectures: string[];
   gitRepo: string;
@@ -19,7 +21,15 @@ export interface ManifestEntry {
 }
 
 // Fields an entry inherits from the global header when it does not set them itself.
-const INHERITED = ["GitRepo", "GitFetch", "GitCommit", "Directory", "Architectures", "Constraints"];
+const INHERITED = [
+  "GitRepo",
+  "GitFetch",
+  "GitCommit",
+  "Directory",
+  "File",
+  "Architectures",
+  "Constraints",
+];
 
 export function parseManifest(text: string): ManifestEntry[] {
   return /^(Shared)?Tags:/m.test(text) ? parseRfc2822(text) : parseLines(text);
@@ -81,6 +91,7 @@ function parseRfc2822(text: string): ManifestEntry[] {
       tags: [...own, ...shared.filter((t) => !own.includes(t))],
       shared: new Set(shared),
       directory,
+      file: field("File") ?? "Dockerfile",
       constraints,
       architectures,
       gitRepo: field("GitRepo") ?? "",
@@ -115,6 +126,7 @@ function parseLines(text: string): ManifestEntry[] {
         tags: [],
         shared: new Set(),
         directory,
+        file: "Dockerfile",
         constraints: [],
         architectures: [],
         gitRepo,

@@ -47,9 +47,17 @@ interface LastDefinition {
   version: ManifestEntry[];
   date: string;
   current: boolean;
+  key: string | null;
 }
 
-export function buildReleaseTable(history: LibraryHistory): ReleaseTable {
+/**
+ * `baseImages`: given the entries that name no release, the image each one's Dockerfile builds
+ * FROM (`buildpack-deps:trixie`, `erlang:27`), when the image sources are at hand (--sources).
+ */
+export function buildReleaseTable(
+  history: LibraryHistory,
+  baseImages?: (entries: ManifestEntry[]) => Map<ManifestEntry, string>,
+): ReleaseTable {
   const parsed = new Map<string, ManifestEntry[]>();
   const entriesOf = (blob: string) => {
     let e = parsed.get(blob);
@@ -67,7 +75,7 @@ export function buildReleaseTable(history: LibraryHistory): ReleaseTable {
   const codenames = codenamesFrom(versionsOf("debian"), versionsOf("ubuntu"));
   const keyOf = entryKeys(codenames);
 
-  const repos = new Map<string, Map<string, TagDefinition>>();
+  const lasts = new Map<string, Map<string, LastDefinition>>();
   for (const [repo, versions] of byRepo) {
     // Newest → oldest: a tag's last definition is the first version met that has it. Within a
     // version, Linux entries first: a SharedTag on Linux and Windows entries is the Linux one.
@@ -82,15 +90,20 @@ export function buildReleaseTable(history: LibraryHistory): ReleaseTable {
         for (const entry of version) {
           if (entry.windows !== windows) continue;
           for (const tag of entry.tags) {
-            if (!last.has(tag)) last.set(tag, { entry, version, date, current });
+            if (last.has(tag)) continue;
+            last.set(tag, { entry, version, date, current, key: keyOf(repo, entry, version) });
           }
         }
       }
     }
-    if (last.size === 0) continue;
+    if (last.size > 0) lasts.set(repo, last);
+  }
+  if (baseImages) followBaseImages(lasts, baseImages, codenames);
+
+  const repos = new Map<string, Map<string, TagDefinition>>();
+  for (const [repo, last] of lasts) {
     const out = new Map<string, TagDefinition>();
-    for (const [tag, { entry, version, date, current }] of last) {
-      const key = keyOf(repo, entry, version);
+    for (const [tag, { entry, key, date, current }] of last) {
       const def: TagDefinition = {
         key,
         named: key !== null && namedKey(tag, codenames, repo) === key,
@@ -98,17 +111,14 @@ export function buildReleaseTable(history: LibraryHistory): ReleaseTable {
         current,
       };
       if (key && !def.named) {
-        const pin = entry.tags.find((sibling) => {
-          if (sibling === tag) return false;
-          const own = last.get(sibling);
-          return (
-            own !== undefined &&
-            keyOf(repo, own.entry, own.version) === key &&
+        const pin = entry.tags.find(
+          (sibling) =>
+            sibling !== tag &&
+            last.get(sibling)?.key === key &&
             releaseSpans(sibling, codenames, repo).some(
               (s) => s.key === key && unpinnedForms(sibling, s).includes(tag),
-            )
-          );
-        });
+            ),
+        );
         if (pin) def.pin = pin;
       }
       out.set(tag, def);
@@ -116,6 +126,55 @@ export function buildReleaseTable(history: LibraryHistory): ReleaseTable {
     repos.set(repo, out);
   }
   return { codenames, repos };
+}
+
+/**
+ * Definitions that name no release, or only a distro (`alpine`), take their base image's: the
+ * release its tag names (`FROM buildpack-deps:trixie`), or the one the table has for it
+ * (`FROM erlang:27`, itself followed when it names none, a few steps at most).
+ */
+function followBaseImages(
+  lasts: Map<string, Map<string, LastDefinition>>,
+  baseImages: (entries: ManifestEntry[]) => Map<ManifestEntry, string>,
+  names: Codenames,
+) {
+  const own = new Map<ManifestEntry, string | null>();
+  for (const last of lasts.values()) {
+    for (const d of last.values()) {
+      if (!d.entry.windows && (d.key === null || isGenericKey(d.key))) own.set(d.entry, d.key);
+    }
+  }
+  const bases = baseImages([...own.keys()]);
+  const found = new Map<ManifestEntry, string | null>();
+  const entryKey = (entry: ManifestEntry, depth: number): string | null => {
+    const key = own.has(entry) ? own.get(entry)! : null;
+    const base = bases.get(entry);
+    const via = base && depth < 5 ? imageKey(base, depth + 1) : null;
+    return via && !isGenericKey(via) ? via : (key ?? via);
+  };
+  const imageKey = (ref: string, depth: number): string | null => {
+    const image = officialImage(ref);
+    if (!image) return null;
+    const named = namedKey(image.tag, names, image.repo);
+    if (named && !isGenericKey(named)) return named;
+    const d = lasts.get(image.repo)?.get(image.tag);
+    if (!d) return named;
+    if (d.key && !isGenericKey(d.key)) return d.key;
+    return entryKey(d.entry, depth) ?? named;
+  };
+  for (const entry of bases.keys()) found.set(entry, entryKey(entry, 0));
+  for (const last of lasts.values()) {
+    for (const d of last.values()) if (found.has(d.entry)) d.key = found.get(d.entry)!;
+  }
+}
+
+/** `erlang:27`, `docker.io/library/debian:trixie-slim@sha256:…` → repository and tag; null elsewhere. */
+function officialImage(ref: string): { repo: string; tag: string } | null {
+  const m =
+    /^(?:(?:docker\.io|index\.docker\.io)\/)?(?:library\/)?([a-z0-9][a-z0-9._-]*)(?::([\w][\w.-]*))?(?:@\S+)?$/.exec(
+      ref,
+    );
+  return m ? { repo: m[1]!, tag: m[2] ?? "latest" } : null;
 }
 
 /** The release of an entry, worked out once per entry (and per Debian file version). */
