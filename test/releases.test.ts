@@ -136,7 +136,7 @@ describe("committed data: what a pull resolves to", () => {
     expect(tagRelease("rust", "no-such-tag")).toBeNull();
     expect(tagRelease("rust", "1,93")).toBeNull();
     expect(tagRelease("rust", "")).toBeNull();
-    expect(tagRelease("erlang", "27")).toBeNull(); // Directory: 27 names no release
+    expect(tagRelease("hello-world", "latest")).toBeNull(); // FROM scratch: no OS at all
     expect(tagRelease("acme-corp-app", "1")).toBeUndefined();
     expect(tagRelease("../os", "1")).toBeUndefined();
     // Case-sensitive, as Docker.
