@@ -45,6 +45,7 @@ export interface RepoFile {
  */
 class RepoText {
   private readonly pinsAt: number;
+  readonly answers = new Map<string, TagRelease | null>();
 
   constructor(private readonly text: string) {
     this.pinsAt = text.indexOf('\n},"pins":{');
@@ -139,18 +140,27 @@ export class ReleaseData {
   tagRelease(repo: string, tag: string): TagRelease | null | undefined {
     const index = this.repo(repo);
     if (!index) return undefined;
+    // Bulk runs ask about the same few tags again and again: each is searched once.
+    let answer = index.answers.get(tag);
+    if (answer === undefined) {
+      answer = this.search(index, repo, tag);
+      index.answers.set(tag, answer);
+    }
+    return answer;
+  }
+
+  private search(index: RepoText, repo: string, tag: string): TagRelease | null {
     // Tags are [A-Za-z0-9_.-]: anything else (a delimiter, a quote) is no tag.
     if (!/^[\w][\w.-]*$/.test(tag)) return null;
     const found = index.find(tag);
     if (!found) return null;
-    const release: TagRelease = {
+    const pin = index.pin(tag);
+    return Object.freeze({
       os: this.os(found.key),
+      ...(pin !== undefined && { pin }),
       named: namedKey(tag, this.header().codenames, repo) === found.key,
       lastDefined: found.day,
-    };
-    const pin = index.pin(tag);
-    if (pin !== undefined) release.pin = pin;
-    return release;
+    });
   }
 
   osRelease(distro: string, release: string): OsRelease | null {

@@ -235,11 +235,12 @@ function debianSuites(entries: ManifestEntry[], names: Codenames): Map<string, s
   const numbered: [string, number][] = [];
   let testing: string | null = null;
   for (const e of entries) {
+    // sid is never stable, whatever number it was once tagged with (8, for a day in 2014).
     const word = e.tags.find((t) => Object.hasOwn(names.debian, t));
-    if (!word) continue;
+    if (!word || word === "sid") continue;
     const number = e.tags.map((t) => /^(\d+)(\.\d+)*$/.exec(t)?.[1]).find(Boolean);
     if (number) numbered.push([word, Number(number)]);
-    else if (word !== "sid") testing = word;
+    else testing = word;
   }
   const ordered = [...new Map(numbered.sort((a, b) => b[1] - a[1]))].map(([w]) => w);
   const suites = new Map<string, string>();
