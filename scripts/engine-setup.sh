@@ -2,7 +2,8 @@
 # msb-migrate's container engine for real builds (`msb-migrate verify`, test/e2e): a Docker engine plus
 # LOCAL look-alikes of the official base images our mappings and fixtures use, for a Debian 12 host
 # whose only reachable package source is the Debian apt mirror (no image registry).
-# Adapted from the shared engine recipe; toolchain Dockerfiles live in scripts/engine/toolchains.
+# The images are listed in scripts/engine/images.txt (one a line: step, source, Debian release,
+# tags); their Dockerfiles live in scripts/engine/toolchains.
 #
 # Idempotent: installs only missing host packages, starts dockerd only if it is not answering, and
 # skips every image whose tag already exists (aliases are re-applied). One timing line per step.
@@ -16,6 +17,7 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")/engine" && pwd)
 TC=$HERE/toolchains
+IMAGES=$HERE/images.txt
 WORK=${ENGINE_WORK:-/tmp/msb-engine}
 DOCKER=/usr/bin/docker
 export DOCKER_BUILDKIT=1
@@ -24,24 +26,22 @@ T0=$SECONDS
 log() { printf '[setup %4ss] %s\n' "$((SECONDS - T0))" "$*"; }
 # step NAME STATUS START — the per-step timing line
 done_step() { log "step=$1 status=$2 seconds=$((SECONDS - $3))"; }
+fail_step() { log "step=$1 status=FAILED $2"; [ -z "${3:-}" ] || tail -n 25 "$3"; exit 1; }
 wanted() { [ -z "${ENGINE_ONLY:-}" ] || [[ " $ENGINE_ONLY " == *" $1 "* ]]; }
 have_image() { [ "${ENGINE_FORCE:-0}" != 1 ] && $DOCKER image inspect "$1" >/dev/null 2>&1; }
 tag_aliases() { local src=$1; shift; for t in "$@"; do $DOCKER tag "$src" "$t"; done; }
 
-# build_image NAME DOCKERFILE CONTEXT TAG [ALIAS...]
-build_image() {
-  local name=$1 file=$2 ctx=$3 tag=$4; shift 4
-  wanted "$name" || return 0
-  local s=$SECONDS
-  if have_image "$tag"; then
-    tag_aliases "$tag" "$@"; done_step "$name" skipped "$s"; return 0
-  fi
-  if ! $DOCKER build --progress=plain -f "$file" -t "$tag" "$ctx" >"$WORK/logs/$name.log" 2>&1; then
-    log "step=$name status=FAILED (log: $WORK/logs/$name.log)"; tail -n 25 "$WORK/logs/$name.log"; exit 1
-  fi
-  tag_aliases "$tag" "$@"
-  done_step "$name" built "$s"
+# The Debian mirror this machine's apt uses (deb822 URIs: lines, or one-line "deb [opts] URI …"):
+# its address comes from the machine, never from this repository.
+apt_uris() {
+  sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/*.sources 2>/dev/null | tr ' ' '\n'
+  sed -n 's/^deb  *\(\[[^]]*\]  *\)\{0,1\}\([^ ]*\).*/\2/p' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null
 }
+MIRROR=$(apt_uris | grep -v -e security -e '^$' | head -1 || true)
+[ -n "$MIRROR" ] || { log "no Debian mirror in this machine's apt sources"; exit 1; }
+SECURITY_MIRROR=$(apt_uris | grep security | head -1 || true)
+SECURITY_MIRROR=${SECURITY_MIRROR:-${MIRROR%/debian}/debian-security}
+export MIRROR SECURITY_MIRROR
 
 # Runtime images the converter maps to, and builder images the fixtures start from.
 REQUIRED_TAGS=(debian:bookworm-slim debian:stable-slim debian:bookworm debian:12-slim
@@ -51,6 +51,11 @@ REQUIRED_TAGS=(debian:bookworm-slim debian:stable-slim debian:bookworm debian:12
   node:18-slim python:3.11-slim eclipse-temurin:17-jre ruby:3.1-slim busybox:latest
   golang:1.19 gcc:12 rust:1.63 node:18 python:3.11 eclipse-temurin:17-jdk ruby:3.1 php:8.2-cli)
 REQUIRED_TAGS+=(elixir:1.14 hexpm/elixir:1.14.0-erlang-25.2.3-debian-bookworm-20230612 erlang:25 erlang:25-slim)
+# Debian 13 trixie: the runtimes of trixie builders, and the builders of the e2e-*-trixie fixtures
+REQUIRED_TAGS+=(debian:trixie-slim debian:trixie debian:13 debian:13-slim
+  gcr.io/distroless/static-debian13 gcr.io/distroless/cc-debian13 gcr.io/distroless/base-debian13
+  gcr.io/distroless/static-debian13:nonroot gcr.io/distroless/cc-debian13:nonroot
+  gcc:14 rust:1.93 golang:1.24)
 
 # --- host packages -------------------------------------------------------------------------------
 s=$SECONDS
@@ -91,14 +96,13 @@ else
   done_step dockerd "started(pid $(pgrep -x dockerd | head -1))" "$s"
 fi
 
-# --- busybox (FROM scratch, busybox-static) -----------------------------------------------------
-if wanted busybox; then
-  s=$SECONDS
-  if have_image busybox:latest; then
-    tag_aliases busybox:latest busybox:local; done_step busybox skipped "$s"
-  else
-    rm -rf "$WORK/bb"; mkdir -p "$WORK/bb"; cp /bin/busybox "$WORK/bb/"
-    cat > "$WORK/bb/Dockerfile" <<'D'
+# --- the images of scripts/engine/images.txt ------------------------------------------------------
+
+# busybox:latest: the host's static busybox on scratch
+make_busybox() {
+  local tag=$1 log=$WORK/logs/busybox.log
+  rm -rf "$WORK/bb"; mkdir -p "$WORK/bb"; cp /bin/busybox "$WORK/bb/"
+  cat > "$WORK/bb/Dockerfile" <<'D'
 FROM scratch
 COPY busybox /bin/busybox
 RUN ["/bin/busybox", "--install", "-s", "/bin"]
@@ -109,70 +113,84 @@ RUN mkdir -p /etc /root /home /tmp /usr/bin /usr/sbin /sbin /var/www /var/spool/
 ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 CMD ["sh"]
 D
-    $DOCKER build --progress=plain -t busybox:latest "$WORK/bb" >"$WORK/logs/busybox.log" 2>&1 \
-      || { tail -20 "$WORK/logs/busybox.log"; exit 1; }
-    tag_aliases busybox:latest busybox:local
-    done_step busybox built "$s"
-  fi
-fi
+  $DOCKER build --progress=plain -t "$tag" "$WORK/bb" >"$log" 2>&1 || fail_step busybox "(log: $log)" "$log"
+}
 
-# bookworm is Debian stable, so the stable tags are the same image here
-DEBIAN_ALIASES=(debian:bookworm debian:12 debian:12-slim debian:latest debian:stable debian:stable-slim)
+# debian:<release>-slim: debootstrap minbase from the mirror, trimmed like the official slim image
+make_debian() {
+  local step=$1 release=$2 tag=$3 root=$WORK/rootfs-$2 log=$WORK/logs/debootstrap-$2.log
+  rm -rf "$root"
+  debootstrap --variant=minbase "$release" "$root" "$MIRROR" >"$log" 2>&1 || fail_step "$step" "(log: $log)" "$log"
+  "$HERE/slimify.sh" "$root" "$release"
+  tar --numeric-owner -C "$root" -c . \
+    | $DOCKER import -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' -c 'CMD ["bash"]' - "$tag" >/dev/null
+  rm -rf "$root"
+}
 
-# --- debian:bookworm-slim (debootstrap minbase, trimmed like the official slim image) ------------
-if wanted debian; then
+# DEBIAN_VERSION[release]: its number (13 for trixie), read from its debian image's os-release
+declare -A DEBIAN_VERSION=()
+read_debian_version() {
+  local step=$1 release=$2
+  [ -z "${DEBIAN_VERSION[$release]:-}" ] || return 0
+  DEBIAN_VERSION[$release]=$($DOCKER run --rm --entrypoint sed "debian:$release-slim" \
+    -n 's/^VERSION_ID="\{0,1\}\([0-9]*\).*/\1/p' /etc/os-release) \
+    || fail_step "$step" "cannot read the version of debian:$release-slim (is its step in ENGINE_ONLY?)"
+}
+
+# A toolchains/ Dockerfile on debian:<release>-slim. Build args: RELEASE, DEBIAN_VERSION, and the
+# REPOSITORY and VERSION (up to the first "-") of the tag it builds: rust:1.93 -> rust, 1.93.
+make_from_dockerfile() {
+  local step=$1 file=$TC/$2 release=$3 tag=$4 log=$WORK/logs/$1.log
+  local repository=$tag version=latest
+  if [[ ${tag##*/} == *:* ]]; then repository=${tag%:*}; version=${tag##*:}; fi
+  read_debian_version "$step" "$release"
+  $DOCKER build --progress=plain -f "$file" -t "$tag" \
+    --build-arg RELEASE="$release" --build-arg DEBIAN_VERSION="${DEBIAN_VERSION[$release]}" \
+    --build-arg REPOSITORY="$repository" --build-arg VERSION="${version%%-*}" \
+    "$TC" >"$log" 2>&1 || fail_step "$step" "(log: $log)" "$log"
+}
+
+# debian:<suite>[-slim] and debian:latest (stable) name whatever release that suite is today: the
+# mirror's dists/<suite>/Release says which, so a tag left behind when Debian moves on fails here.
+declare -A SUITE_CODENAME=()
+check_suite_tags() {
+  local step=$1 release=$2 t suite; shift 2
+  for t in "$@"; do
+    [[ $t =~ ^debian:(latest|(old)*stable|testing|unstable)(-slim)?$ ]] || continue
+    suite=${BASH_REMATCH[1]/latest/stable}
+    if [ -z "${SUITE_CODENAME[$suite]:-}" ]; then
+      /usr/lib/apt/apt-helper download-file "$MIRROR/dists/$suite/Release" "$WORK/Release-$suite" >/dev/null 2>&1 || true
+      SUITE_CODENAME[$suite]=$(sed -n 's/^Codename: *//p' "$WORK/Release-$suite" 2>/dev/null || true)
+    fi
+    if [ -z "${SUITE_CODENAME[$suite]}" ]; then
+      log "step=$step warning: could not read $MIRROR/dists/$suite/Release; $t unchecked"
+    elif [ "${SUITE_CODENAME[$suite]}" != "$release" ]; then
+      fail_step "$step" "$t: the mirror says $suite is ${SUITE_CODENAME[$suite]}, images.txt says $release (move the tag)"
+    fi
+  done
+}
+
+while read -r step source release tags <&3; do
+  case $step in '' | '#'*) continue ;; esac
+  read -r -a tagv <<<"$tags"
+  [ ${#tagv[@]} -gt 0 ] || fail_step "$step" "no tags in $IMAGES"
+  wanted "$step" || continue
   s=$SECONDS
-  if have_image debian:bookworm-slim; then
-    tag_aliases debian:bookworm-slim "${DEBIAN_ALIASES[@]}"
-    done_step debian skipped "$s"
+  [ "$source" != debootstrap ] || check_suite_tags "$step" "$release" "${tagv[@]}"
+  if have_image "${tagv[0]}"; then
+    status=skipped
   else
-    rm -rf "$WORK/rootfs-bookworm"
-    debootstrap --variant=minbase bookworm "$WORK/rootfs-bookworm" http://deb.debian.org/debian \
-      >"$WORK/logs/debootstrap.log" 2>&1 || { tail -20 "$WORK/logs/debootstrap.log"; exit 1; }
-    "$HERE/slimify.sh" "$WORK/rootfs-bookworm"
-    tar --numeric-owner -C "$WORK/rootfs-bookworm" -c . \
-      | $DOCKER import -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' -c 'CMD ["bash"]' - debian:bookworm-slim >/dev/null
-    rm -rf "$WORK/rootfs-bookworm"
-    tag_aliases debian:bookworm-slim "${DEBIAN_ALIASES[@]}"
-    done_step debian built "$s"
+    case $source in
+      busybox-static) make_busybox "${tagv[0]}" ;;
+      debootstrap) make_debian "$step" "$release" "${tagv[0]}" ;;
+      Dockerfile.*) make_from_dockerfile "$step" "$source" "$release" "${tagv[0]}" ;;
+      *) fail_step "$step" "unknown source '$source' in $IMAGES" ;;
+    esac
+    status=built
   fi
-fi
-
-# --- toolchain and runtime images (Debian bookworm packages on the local debian:bookworm-slim) ---
-build_image golang       "$TC/Dockerfile.golang"       "$TC" golang:1.19 golang:1.19-bookworm
-build_image gcc          "$TC/Dockerfile.gcc"          "$TC" gcc:12 gcc:12-bookworm
-build_image node         "$TC/Dockerfile.node"         "$TC" node:18 node:18-bookworm
-build_image node-slim    "$TC/Dockerfile.node-slim"    "$TC" node:18-slim node:18-bookworm-slim
-build_image python       "$TC/Dockerfile.python"       "$TC" python:3.11 python:3.11-bookworm
-build_image python-slim  "$TC/Dockerfile.python-slim"  "$TC" python:3.11-slim python:3.11-slim-bookworm
-build_image rust         "$TC/Dockerfile.rust"         "$TC" rust:1.63 rust:1.63-bookworm
-build_image temurin-jdk  "$TC/Dockerfile.temurin-jdk"  "$TC" eclipse-temurin:17-jdk eclipse-temurin:17
-build_image temurin-jre  "$TC/Dockerfile.temurin-jre"  "$TC" eclipse-temurin:17-jre
-build_image ruby         "$TC/Dockerfile.ruby"         "$TC" ruby:3.1 ruby:3.1-bookworm
-build_image ruby-slim    "$TC/Dockerfile.ruby-slim"    "$TC" ruby:3.1-slim ruby:3.1-slim-bookworm
-build_image php          "$TC/Dockerfile.php"          "$TC" php:8.2-cli php:8.2-cli-bookworm
-# elixir: Debian's elixir 1.14 on erlang 25; the hexpm/* tag names the Debian release like the real one
-build_image elixir       "$TC/Dockerfile.elixir"       "$TC" elixir:1.14 hexpm/elixir:1.14.0-erlang-25.2.3-debian-bookworm-20230612
-build_image erlang       "$TC/Dockerfile.erlang"       "$TC" erlang:25
-build_image erlang-slim  "$TC/Dockerfile.erlang-slim"  "$TC" erlang:25-slim
-# There is no Alpine here: the -alpine tags our mappings use name the Debian nginx look-alike (same
-# config layout, same /usr/share/nginx/html, same port); only the size differs from the real thing.
-build_image nginx        "$TC/Dockerfile.nginx"        "$TC" nginx:1.22 nginx:stable nginx:latest \
-  nginx:1.22-alpine nginx:stable-alpine nginx:alpine
-build_image distroless-static "$TC/Dockerfile.distroless-static" "$TC" gcr.io/distroless/static-debian12 gcr.io/distroless/static-debian12:latest
-# distroless/base (glibc + libssl, no libstdc++) is a subset of cc: the cc look-alike stands in for it
-build_image distroless-cc     "$TC/Dockerfile.distroless-cc"     "$TC" gcr.io/distroless/cc-debian12 gcr.io/distroless/cc-debian12:latest \
-  gcr.io/distroless/base-debian12 gcr.io/distroless/base-debian12:latest
-# :nonroot variants (USER 65532) — metadata only
-for b in static cc; do
-  wanted "distroless-$b-nonroot" || continue
-  s=$SECONDS; img=gcr.io/distroless/$b-debian12
-  if have_image "$img:nonroot"; then done_step "distroless-$b-nonroot" skipped "$s"; continue; fi
-  printf 'FROM %s\nUSER 65532:65532\nWORKDIR /home/nonroot\n' "$img" \
-    | $DOCKER build --progress=plain -t "$img:nonroot" - >"$WORK/logs/distroless-$b-nonroot.log" 2>&1 \
-    || { tail -20 "$WORK/logs/distroless-$b-nonroot.log"; exit 1; }
-  done_step "distroless-$b-nonroot" built "$s"
-done
+  tag_aliases "${tagv[0]}" "${tagv[@]:1}"
+  done_step "$step" "$status" "$s"
+done 3<"$IMAGES"
 
 # --- every tag msb-migrate's mappings and fixtures name must resolve locally ----------------------
 if [ -z "${ENGINE_ONLY:-}" ]; then
@@ -183,5 +201,8 @@ if [ -z "${ENGINE_ONLY:-}" ]; then
 fi
 
 log "step=total seconds=$((SECONDS - T0))"
-$DOCKER images --format '{{.Repository}}:{{.Tag}}\t{{.Size}}' \
-  | grep -E '^(debian|busybox|golang|gcc|node|python|rust|eclipse-temurin|ruby|php|elixir|hexpm/elixir|erlang|nginx|gcr.io/distroless/)' | sort
+# every tag of images.txt with its size (a tag without one is :latest, as docker lists it)
+sed -e '/^ *#/d' -e '/^ *$/d' "$IMAGES" | awk '{ for (i = 4; i <= NF; i++) print $i }' \
+  | sed '/:[^/]*$/!s/$/:latest/' | sort -u >"$WORK/zoo-tags"
+$DOCKER images --format '{{.Repository}}:{{.Tag}}\t{{.Size}}' | sort \
+  | awk -F '\t' 'NR == FNR { zoo[$0]; next } $1 in zoo' "$WORK/zoo-tags" -
