@@ -48,9 +48,9 @@ REQUIRED_TAGS=(debian:bookworm-slim debian:stable-slim debian:bookworm debian:12
   gcr.io/distroless/static-debian12 gcr.io/distroless/cc-debian12 gcr.io/distroless/base-debian12
   gcr.io/distroless/static-debian12:nonroot gcr.io/distroless/cc-debian12:nonroot
   nginx:stable-alpine nginx:1.22-alpine nginx:alpine nginx:stable nginx:1.22
-  node:18-slim python:3.11-slim eclipse-temurin:17-jre ruby:3.1-slim busybox:latest
-  golang:1.19 gcc:12 rust:1.63 node:18 python:3.11 eclipse-temurin:17-jdk ruby:3.1 php:8.2-cli)
-REQUIRED_TAGS+=(elixir:1.14 hexpm/elixir:1.14.0-erlang-25.2.3-debian-bookworm-20230612 erlang:25 erlang:25-slim)
+  node:18-slim python:3.11-slim-bookworm eclipse-temurin:17-jre ruby:3.1-slim busybox:latest
+  golang:1.19 gcc:12 rust:1.85 node:18 python:3.11-bookworm eclipse-temurin:17-jdk ruby:3.1 php:8.2-cli-bookworm)
+REQUIRED_TAGS+=(elixir:1.14 hexpm/elixir:1.14.0-erlang-25.2.3-debian-bookworm-20230612 erlang:26 erlang:26-slim)
 # Debian 13 trixie: the runtimes of trixie builders, and the builders of the e2e-*-trixie fixtures
 REQUIRED_TAGS+=(debian:trixie-slim debian:trixie debian:13 debian:13-slim
   gcr.io/distroless/static-debian13 gcr.io/distroless/cc-debian13 gcr.io/distroless/base-debian13

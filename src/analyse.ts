@@ -1,6 +1,14 @@
 // Facts: what each instruction does, with evidence, and the final image's contract.
 import { posix } from "node:path";
-import { commands as commandData, familyOf, findMatcher, images, packages } from "./data.js";
+import {
+  commands as commandData,
+  familyOf,
+  findMatcher,
+  images,
+  normaliseRepo,
+  packages,
+} from "./data.js";
+import { namedRelease, osRelease, tagRelease, type OsRelease } from "./releases.js";
 import { parseShell, resolvePath } from "./parse/shell.js";
 import type {
   BaseImage,
@@ -98,10 +106,7 @@ export function readImageRef(ref: string, alias?: string): BaseImage {
   return { ref, name: rest, tag, ...(digest ? { digest } : {}), ...(alias ? { alias } : {}) };
 }
 
-const CODENAMES = ["trixie", "bookworm", "bullseye", "buster", "stretch", "jessie"];
-const UBUNTU = ["noble", "jammy", "focal", "bionic", "xenial"];
-
-/** What we know of an image: its family's data refined by the tag. */
+/** What we know of an image: its family's data refined by the tag and the release table. */
 export function imageInfo(image: BaseImage): ImageInfo | null {
   const fam = familyOf(image.name);
   if (!fam) return null;
@@ -117,38 +122,86 @@ export function imageInfo(image: BaseImage): ImageInfo | null {
     ...(fam.cmd ? { cmd: fam.cmd } : {}),
   };
   const tag = image.tag.toLowerCase();
-  const alpine = /alpine(\d+\.\d+)?/.exec(tag);
   // Windows variants of Linux families (golang:…-windowsservercore-1809, python:…-nanoserver).
   if (/(^|-)(windowsservercore|nanoserver)(-|$)/.test(tag)) {
     info.distro = "windows";
     info.libc = "none";
     info.shell = false;
     info.release = tag;
-  } else if (alpine && fam.family !== "alpine") {
-    info.distro = "alpine";
-    info.libc = "musl";
-    info.release = alpine[1] ?? "latest";
-  } else if (fam.distro === "alpine") {
-    info.release = tag;
-  } else if (fam.distro === "ubuntu") {
-    info.release = tag;
-  } else if (fam.distro === "debian") {
-    const named = CODENAMES.find((c) => tag.includes(c));
-    const ubuntuNamed = UBUNTU.find((c) => tag.includes(c));
-    if (ubuntuNamed) {
-      info.distro = "ubuntu";
-      info.release = ubuntuNamed;
-    } else if (named) info.release = named;
-    else if (fam.family === "debian") {
-      const major = /^(\d+)/.exec(tag)?.[1];
-      info.release = major ? (images.debianVersions[major] ?? "stable") : tag.replace(/-slim$/, "");
-      if (["latest", "stable", "slim", "stable-slim"].includes(tag)) info.release = "stable";
-    } else
-      info.release =
-        (images.tagCodenames[fam.family] ?? []).find((t) => new RegExp(t.tag).test(tag))
-          ?.codename ?? images.defaultCodename;
+    return info;
   }
+  if (fam.distro === "none" || fam.distro === "windows") return info;
+  const found = osOfImage(image, fam.family);
+  if ("unknown" in found) {
+    info.releaseUnknown = found.unknown;
+    // An Alpine tag says musl even when it names no release.
+    if (/alpine/.test(tag)) {
+      info.distro = "alpine";
+      info.libc = "musl";
+    }
+    return info;
+  }
+  const os = found.os;
+  info.os = os;
+  info.releaseFrom = found.from;
+  if (found.pin) info.pin = found.pin;
+  if (os.distro === "debian" || os.distro === "ubuntu" || os.distro === "alpine") {
+    info.distro = os.distro;
+    if (info.libc !== "none") info.libc = os.libc;
+  } else if (os.distro === "rhel") info.distro = "rhel";
+  info.release = os.codename ?? os.version;
   return info;
+}
+
+/** Repositories of the OS images themselves. */
+const OS_REPOS = new Set(["debian", "ubuntu", "alpine"]);
+
+/**
+ * The OS release an image is built on: named by its tag or repository, else the tag's last
+ * definition in data/releases. Why not, when neither tells.
+ */
+export function osOfImage(
+  image: BaseImage,
+  family?: string,
+): { os: OsRelease; from: "tag" | "table" | "name"; pin?: string } | { unknown: string } {
+  const repo = normaliseRepo(image.name);
+  // Distroless names its Debian release in the repository: gcr.io/distroless/cc-debian13.
+  const distroless = /^gcr\.io\/distroless\/\w+-debian(\d+)$/.exec(repo);
+  if (distroless) {
+    const os = osRelease("debian", distroless[1]!);
+    return os
+      ? { os, from: "name" }
+      : { unknown: `Debian ${distroless[1]} is not in data/releases` };
+  }
+  // A release the written text names (golang:${V}-bookworm) holds whatever the argument is.
+  const writtenTag = image.written?.slice(image.written.lastIndexOf(":") + 1) ?? "";
+  if (image.fromArg && !writtenTag.includes("/")) {
+    const named = namedRelease(writtenTag.replace(/\$\{?\w+(:?-[^}]*)?\}?/g, "x"));
+    if (named) return { os: named, from: "tag" };
+  }
+  if (image.fromArg)
+    return {
+      unknown: `the image is named by a build argument (${image.written ?? image.ref}), so a build may pull an image of another release`,
+    };
+  // `1-alpine` names only the distro: which Alpine release is the table's to say.
+  const named = namedRelease(image.tag);
+  if (named && (named.version || named.codename)) return { os: named, from: "tag" };
+  // The OS images' version tags are one release for good: ubuntu:22.04, debian:12, alpine:3.18.
+  const fixed = OS_REPOS.has(repo) && /^\d+(\.\d+)*(-slim)?$/.test(image.tag);
+  if (image.digest && !fixed)
+    return {
+      unknown: `the image is pinned by digest and its tag ${image.tag} names no release; which release that digest was built on is not recorded`,
+    };
+  const known = tagRelease(repo, image.tag);
+  if (known && fixed) return { os: known.os, from: "tag" };
+  if (known) return { os: known.os, from: "table", ...(known.pin ? { pin: known.pin } : {}) };
+  if (known === null)
+    return {
+      unknown: `${repo}:${image.tag} is not a tag data/releases knows the release of`,
+    };
+  return {
+    unknown: `${repo} is not an official image${family ? ` (family ${family})` : ""}: the release its tag ${image.tag} is built on is not known`,
+  };
 }
 
 interface PackageUse {
@@ -329,6 +382,10 @@ export function analyse(doc: Document): Facts {
         const ref = expand(words[0] ?? "", env);
         const alias = words[1]?.toLowerCase() === "as" ? words[2] : undefined;
         base = readImageRef(ref, alias);
+        if (ref !== words[0]) {
+          base.fromArg = true;
+          base.written = words[0]!;
+        }
         baseInfo = imageInfo(base);
         role = "base";
         if (baseInfo) {

@@ -19,6 +19,7 @@ export async function validateConfig(raw: unknown, source: string): Promise<User
         .object({
           frontendServer: z.enum(["nginx", "leave"]).optional(),
           minScore: z.number().int().min(0).optional(),
+          pinRelease: z.boolean().optional(),
         })
         .strict()
         .optional(),

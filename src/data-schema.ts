@@ -33,17 +33,17 @@ export type FamilyData = z.infer<typeof familySchema>;
 
 const imagesSchema = z.object({
   standardPath: strList,
-  defaultCodename: z.string(),
-  debianVersions: z.record(z.string(), z.string()),
   families: z.array(familySchema),
   distroUsers: z.record(z.string(), strList),
   shellPrograms: strList,
   alpinePrograms: strList,
   runtimeImages: z.record(z.string(), z.record(z.string(), z.string())),
-  /** Per family: the Debian release images were built on, by tag pattern (first match wins). */
-  tagCodenames: z
-    .record(z.string(), z.array(z.object({ tag: z.string(), codename: z.string() })))
-    .default({}),
+  /** Debian major versions distroless images are published for; the first is the default. */
+  distrolessDebian: strList.min(1),
+  /** Runtime images their publisher builds on the builder's OS by its tag scheme. */
+  sameReleasePairs: z
+    .array(z.object({ builder: z.string(), runtime: z.string(), why: z.string() }))
+    .default([]),
 });
 
 const counterpart = z.union([z.string(), z.record(z.string(), z.string())]);

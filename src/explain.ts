@@ -38,6 +38,13 @@ export function explainPlan(planned: Planned, facts: Facts): Explanation[] {
     },
     { role: "plan", text: `runtime image ${plan.image}: ${plan.imageWhy}` },
   ];
+  if (plan.builderImage)
+    out.splice(2, 0, {
+      role: "plan",
+      line: facts.lines.find((l) => l.role === "base")?.line,
+      rule: "pin-release",
+      text: `builder image ${plan.builderImage.from} → ${plan.builderImage.to}: ${plan.builderImage.why}`,
+    });
   for (const a of plan.artifacts)
     out.push({ role: "plan", rule: a.rule, text: `copy ${a.from} → ${a.to} (${a.why})` });
   if (plan.runtimePackages.length)

@@ -7,11 +7,20 @@ import {
   readImageRef,
 } from "./analyse.js";
 import { contextCopies, covers, entryProgram, toolchainAtRuntime } from "./artifacts.js";
-import { images, packages } from "./data.js";
+import { images, normaliseRepo, packages } from "./data.js";
+import { debianRuntimeLibs } from "./debian-libs.js";
 import { parseShell } from "./parse/shell.js";
+import { fitRuntime, LIBC_FREE_CLASSES, type Fitted } from "./release-fit.js";
+import { osRelease, type OsRelease } from "./releases.js";
 import { transforms } from "./registry.js";
 import { isLeave, leave, type LeaveAlone, type TransformContext } from "./transform.js";
-import type { ConvertOptions, Detection, InstructionNode, RuntimePlan } from "./types.js";
+import type {
+  ArtifactCopy,
+  ConvertOptions,
+  Detection,
+  InstructionNode,
+  RuntimePlan,
+} from "./types.js";
 
 /** Programs a step after the build may run in the runtime stage without the toolchain. */
 const RUNTIME_SAFE = new Set([
@@ -247,14 +256,22 @@ export function planConversion(
     ...(tp.extraSteps ?? []),
   ];
 
+  const builderImage = builderPin(ctx, chosen.cls ?? tp.runtimeClass, chosen.fitted);
+  const runtimeInfo = imageInfo(readImageRef(chosen.image));
+  const afterCopySteps = [
+    ...(tp.afterCopySteps ?? []),
+    ...linkCheck(tp.runtimeClass, runtimeInfo?.shell ?? false, artifacts),
+  ];
+  const fit = chosen.fitted;
   const plan: RuntimePlan = {
     ecosystem: best.d.ecosystem,
     image: chosen.image,
+    runtimeClass: chosen.cls ?? tp.runtimeClass,
     imageWhy:
       chosen.why.startsWith("--") || chosen.why.startsWith("config")
         ? chosen.why
         : `${tp.runtimeWhy} (${chosen.why})`,
-    imageInfo: imageInfo(readImageRef(chosen.image)),
+    imageInfo: runtimeInfo,
     artifacts,
     runtimePackages: runtime.names,
     carried,
@@ -262,7 +279,17 @@ export function planConversion(
     ...(tp.builderSteps?.length ? { builderSteps: tp.builderSteps } : {}),
     droppedEnv,
     extraSteps,
-    ...(tp.afterCopySteps?.length ? { afterCopySteps: tp.afterCopySteps } : {}),
+    ...(builderImage ? { builderImage } : {}),
+    ...(fit?.builder
+      ? {
+          release: {
+            builder: fit.builder.key,
+            runtime: fit.runtime?.key ?? "",
+            why: fit.why,
+          },
+        }
+      : {}),
+    ...(afterCopySteps.length ? { afterCopySteps } : {}),
     declaredChanges: tp.declaredChanges ?? [],
     notes: [...(tp.notes ?? []), ...runtime.notes],
   };
@@ -309,7 +336,6 @@ function runtimePackages(
   const notes: string[] = [];
   // Packages that carried or tail steps install already need no second install.
   const installed = new Set<string>();
-  const release = ctx.facts.baseInfo?.release ?? "default";
   const usedAtRuntime = ctx.doc.instructions
     .filter((i) => i.index > lastBuild || ["CMD", "ENTRYPOINT", "HEALTHCHECK"].includes(i.keyword))
     .map((i) => i.raw)
@@ -336,23 +362,18 @@ function runtimePackages(
         }
         if (!p.endsWith(packages.devSuffix[manager] ?? "-dev")) continue;
         if (packages.headersOnly.includes(p)) continue;
-        const c = table[p];
-        if (c === undefined) {
+        const found = runtimeLibraries(ctx, manager, p, table);
+        if ("unknown" in found)
           return leave(
             "runtime-library-unknown",
-            `line ${line.line} installs ${p}; its runtime library is not in data/packages.yaml, so the runtime stage cannot be made safely`,
+            `line ${line.line} installs ${p}; ${found.unknown}`,
             line.line,
           );
-        }
-        const name = typeof c === "string" ? c : (c[release] ?? c["default"]);
-        if (!name)
-          return leave(
-            "runtime-library-unknown",
-            `no runtime package for ${p} on ${release}`,
-            line.line,
-          );
-        names.push(name);
-        notes.push(`${p} (line ${line.line}) → ${name} at run time`);
+        if (found.names.length === 0) continue;
+        names.push(...found.names);
+        notes.push(
+          `${p} (line ${line.line}) → ${found.names.join(", ")} at run time (${found.from})`,
+        );
       }
     }
   }
@@ -364,6 +385,35 @@ function runtimePackages(
     notes.push(`${probe}: the HEALTHCHECK runs it`);
   }
   return { names: [...new Set(names)].filter((n) => !installed.has(n)), notes };
+}
+
+/**
+ * The runtime packages of a `-dev` package: the user's config, else Debian's own dependencies on
+ * the builder's release (data/debian-runtime-libs.json, generated from the archive), else the
+ * hand-kept table (Ubuntu, Alpine, RHEL, releases the archive table lacks).
+ */
+function runtimeLibraries(
+  ctx: TransformContext,
+  manager: string,
+  dev: string,
+  table: Record<string, string | Record<string, string>>,
+): { names: string[]; from: string } | { unknown: string } {
+  const release = ctx.facts.baseInfo?.release ?? "default";
+  const user = ctx.config.runtimePackages?.[manager]?.[dev];
+  if (user !== undefined) return { names: user ? [user] : [], from: "config runtimePackages" };
+  const os = ctx.facts.baseInfo?.os;
+  if (manager === "apt" && os?.distro === "debian" && os.codename) {
+    const libs = debianRuntimeLibs(dev, os.codename);
+    if (libs) return { names: libs, from: `Debian ${os.codename}'s dependencies of ${dev}` };
+  }
+  const c = table[dev];
+  if (c === undefined)
+    return {
+      unknown: `its runtime library is not known for ${os?.codename ?? release} (neither Debian's package data nor data/packages.yaml has it), so the runtime stage cannot be made safely`,
+    };
+  const name = typeof c === "string" ? c : (c[release] ?? c["default"]);
+  if (!name) return { unknown: `no runtime package for ${dev} on ${release}` };
+  return { names: [name], from: "data/packages.yaml" };
 }
 
 function installStep(manager: string | null, names: string[]): string[] {
@@ -383,7 +433,7 @@ function chooseImage(
   needsShell: boolean,
   options: ConvertOptions,
   vars: Record<string, string>,
-): { image: string; why: string } | LeaveAlone {
+): { image: string; why: string; cls?: string; fitted?: Fitted } | LeaveAlone {
   const base = ctx.facts.base!;
   if (options.runtimeImage) return { image: options.runtimeImage, why: "--runtime-image" };
   const user = ctx.config.runtimeImages ?? {};
@@ -398,6 +448,11 @@ function chooseImage(
   let cls = runtimeClass;
   if (cls === "static" && needsShell) cls = "static-shell";
   if (user[cls]) return { image: user[cls]!, why: `config runtimeImages["${cls}"]` };
+  if (!info && !LIBC_FREE_CLASSES.has(cls))
+    return leave(
+      "release-unknown",
+      `${base.ref} is not an image whose OS release msb-migrate knows (not an official image, nor a family of data/images.yaml); the program may link its C library dynamically, so a runtime image of the same release cannot be chosen`,
+    );
   const table = images.runtimeImages[cls];
   const distro = info?.distro ?? "unknown";
   const template = table?.[distro] ?? table?.["any"];
@@ -406,15 +461,99 @@ function chooseImage(
       "unsupported",
       `no runtime image is known for ${cls} programs built on ${distro} (${base.ref})`,
     );
-  const release = info?.release ?? images.defaultCodename;
-  const image = template
-    .replace("{codename}", release)
-    .replace("{release}", release)
-    .replace(/\{(\w+)\}/g, (whole, name: string) => vars[name] ?? whole);
-  if (/\{\w+\}/.test(image))
+  const os = info?.os;
+  // The OS families' own images keep the builder's spelling of the release (ubuntu:22.04).
+  const own = info && ["ubuntu", "alpine"].includes(info.family) ? base.tag : undefined;
+  // A program that needs no C library of the builder's runs on any release: when the builder's
+  // is unknown, the default distroless Debian release (or the newest Alpine) stands in.
+  const stand = LIBC_FREE_CLASSES.has(cls) || cls === "static-shell";
+  const fallback = stand ? osRelease("debian", images.distrolessDebian[0]!) : null;
+  const values: Record<string, string | undefined> = {
+    codename: os?.codename ?? fallback?.codename,
+    release:
+      own ??
+      (os?.distro === "alpine" ? os.version : os?.codename) ??
+      (stand ? (distro === "alpine" ? "latest" : fallback?.codename) : undefined),
+    debian: distrolessDebian(os),
+    ...vars,
+  };
+  const image = template.replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole);
+  const missing = /\{(\w+)\}/.exec(image);
+  if (missing) {
+    if (["codename", "release"].includes(missing[1]!))
+      return leave(
+        "release-unknown",
+        `the OS release of ${base.ref} is not known (${info?.releaseUnknown ?? "no data for the image"}), and the runtime image ${template} must name it`,
+      );
     return leave("unsupported", `the runtime image ${image} has a placeholder nothing fills`);
+  }
   const why = `${cls}${cls !== runtimeClass ? " (a shell is needed)" : ""} on ${distro}${info?.release ? " " + info.release : ""}`;
-  return { image, why };
+  // The builder's own image (php extensions built on it): its release by definition.
+  if (image === base.ref && !info?.pin)
+    return { image, why: `${why}; the builder's own image`, cls };
+  const paired = sameReleasePair(base.name, image);
+  if (paired) return { image, why: `${why}; ${paired}`, cls };
+  const pin = ctx.config.policy?.pinRelease !== false;
+  const fitted = fitRuntime(info, base.ref, image, cls, pin);
+  if ("leave" in fitted) return fitted;
+  return { image: fitted.image, why: `${why}; ${fitted.why}`, cls, fitted };
+}
+
+/**
+ * A runtime-stage step that fails the build when a copied native program or library misses a
+ * shared library or a C library symbol version (`GLIBC_2.39' not found`): loud at build time, not
+ * a crash at start. Only where the runtime image has a shell to run ldd.
+ */
+function linkCheck(runtimeClass: string, shell: boolean, artifacts: ArtifactCopy[]): string[] {
+  if (!shell || (runtimeClass !== "glibc" && runtimeClass !== "musl")) return [];
+  const paths = artifacts.filter((a) => a.rule !== "entry-script").map((a) => a.to);
+  if (paths.length === 0 || paths.some((p) => !/^[\w./+@%-]+$/.test(p))) return [];
+  return [
+    `RUN if find ${paths.join(" ")} -type f \\( -perm -u+x -o -name '*.so*' \\) -exec ldd {} \\; 2>&1 | grep -E 'not found|Error (loading|relocating)'; then echo 'a copied program needs a library or C library version this image lacks' >&2; exit 1; fi`,
+  ];
+}
+
+/** Distroless images exist for these Debian releases; a static binary runs on any of them. */
+function distrolessDebian(os: OsRelease | undefined): string {
+  const versions = images.distrolessDebian;
+  return os?.distro === "debian" && os.version && versions.includes(os.version)
+    ? os.version
+    : versions[0]!;
+}
+
+/** A runtime image its publisher builds on the builder's OS by its tag scheme (data/images.yaml). */
+function sameReleasePair(builderName: string, runtime: string): string | null {
+  const b = normaliseRepo(builderName);
+  const r = normaliseRepo(readImageRef(runtime).name);
+  const pair = images.sameReleasePairs.find(
+    (p) => new RegExp(p.builder).test(b) && new RegExp(p.runtime).test(r),
+  );
+  return pair ? pair.why : null;
+}
+
+/**
+ * The builder's FROM pinned to the release its floating tag is built on today, when the runtime
+ * depends on that release: `rust:1.93` → `rust:1.93-trixie`.
+ */
+function builderPin(
+  ctx: TransformContext,
+  cls: string,
+  fitted: Fitted | undefined,
+): Planned["plan"]["builderImage"] {
+  const base = ctx.facts.base!;
+  const info = ctx.facts.baseInfo;
+  if (ctx.config.policy?.pinRelease === false || !fitted?.builder) return undefined;
+  // A static binary, static files or a jar do not use the builder's C library: nothing to match.
+  if (LIBC_FREE_CLASSES.has(cls)) return undefined;
+  if (!info?.pin || info.releaseFrom !== "table" || base.digest || base.fromArg) return undefined;
+  const from = `${base.name}:${base.tag}`;
+  const to = `${base.name}:${info.pin}`;
+  const os = fitted.builder;
+  return {
+    from,
+    to,
+    why: `${from} floats: it is ${os.codename ?? os.key} today (data/releases) and may move to a newer release; ${info.pin} names the release, so builder and runtime stay on one C library`,
+  };
 }
 
 /** Global ARGs (declared before FROM) that these instructions refer to: each stage re-declares them. */

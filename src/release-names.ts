@@ -94,7 +94,8 @@ const byVersion = (table: Record<string, string>, version: string) =>
 
 const RULES: Rule[] = [
   { word: /^alpine(\d+\.\d+)$/, key: (m) => `alpine:${m[1]}`, split: true },
-  { word: /^alpine$/, next: /^(\d+\.\d+)$/, key: (_, n) => `alpine:${n![1]}`, split: true },
+  // hexpm/* tags name the patch release too: …-alpine-3.18.0.
+  { word: /^alpine$/, next: /^(\d+\.\d+)(\.\d+)?$/, key: (_, n) => `alpine:${n![1]}`, split: true },
   { word: /^alpine$/, key: () => "alpine" },
   {
     word: /^(windowsservercore|nanoserver|servercore)$/,

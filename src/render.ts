@@ -88,13 +88,27 @@ export function render(ctx: TransformContext, planned: Planned): Rendered {
   const edits: TextEdit[] = [];
   // The first FROM, not the first instruction: ARG may come before it.
   const from = firstFrom(doc.instructions);
+  // The builder's image word: pinned to its release when the plan says so, then named.
   let aliasLength = 0;
-  if (!planned.existingAlias) {
-    const m = /^\s*\S+\s+(?:--\S+\s+)*\S+/.exec(from.raw)!;
-    const at = textDoc.positionAt(from.start + m[0].length);
-    const alias = isLowerCase(from) ? ` as ${planned.builderName}` : ` AS ${planned.builderName}`;
-    aliasLength = alias.length;
-    edits.push({ range: { start: at, end: at }, newText: alias });
+  const pinned = planned.plan.builderImage;
+  if (!planned.existingAlias || pinned) {
+    const m = /^(\s*\S+\s+(?:--\S+\s+)*)(\S+)/.exec(from.raw)!;
+    const wordStart = from.start + m[1]!.length;
+    const word = m[2]!;
+    const image = pinned ? pinned.to : word;
+    const alias = planned.existingAlias
+      ? ""
+      : isLowerCase(from)
+        ? ` as ${planned.builderName}`
+        : ` AS ${planned.builderName}`;
+    aliasLength = image.length - word.length + alias.length;
+    edits.push({
+      range: {
+        start: textDoc.positionAt(wordStart),
+        end: textDoc.positionAt(wordStart + word.length),
+      },
+      newText: image + alias,
+    });
   }
   // Builder-only lines of the tail that follow the last build step with only blank lines between
   // stay where they are (with those blank lines): the runtime stage goes in after them. The others

@@ -1,5 +1,6 @@
 // The data model shared by every step: parse → facts → plan → check → render.
 // Steps are pure functions of the one before; transforms add facts and plans, never edit text.
+import type { OsRelease } from "./releases.js";
 
 /** What an instruction does for the build, judged from its words. */
 export type Role =
@@ -78,6 +79,10 @@ export interface BaseImage {
   digest?: string;
   /** Stage name after AS, when there is one. */
   alias?: string;
+  /** The reference is built from ARGs (`golang:${GO_VERSION}`): a build may pull another image. */
+  fromArg?: boolean;
+  /** The reference as written, before ARG substitution (only when it differs). */
+  written?: string;
 }
 
 export interface Document {
@@ -142,8 +147,15 @@ export interface ImageInfo {
   /** toolchain images are build-only; runtime images are what we may run on. */
   kind: "toolchain" | "os" | "runtime" | "server" | "distroless";
   distro: "debian" | "ubuntu" | "alpine" | "rhel" | "windows" | "none" | "unknown";
-  /** Debian/Ubuntu codename, Alpine version… when the tag tells. */
+  /** Debian/Ubuntu codename, Alpine version… when the tag or data/releases tells. */
   release?: string;
+  /** The OS release the image is built on, and how that is known. */
+  os?: OsRelease;
+  releaseFrom?: "tag" | "table" | "name";
+  /** Why the release is not known (digest, ARG, a tag not in data/releases). */
+  releaseUnknown?: string;
+  /** A tag naming the release for the same image today (`1.93` → `1.93-trixie`). */
+  pin?: string;
   libc: "glibc" | "musl" | "none" | "unknown";
   shell: boolean;
   /** Environment the image sets that a program may rely on (GOPATH, CARGO_HOME…). */
@@ -175,6 +187,8 @@ export interface RuntimePlan {
   ecosystem: string;
   /** Runtime base image reference and why it was chosen. */
   image: string;
+  /** What the artifact needs of the runtime (data/images.yaml runtimeImages key): static, glibc… */
+  runtimeClass: string;
   imageWhy: string;
   imageInfo: ImageInfo | null;
   artifacts: ArtifactCopy[];
@@ -192,6 +206,10 @@ export interface RuntimePlan {
   extraSteps: string[];
   /** Lines added to the runtime stage after the copies from the builder. */
   afterCopySteps?: string[];
+  /** The builder's FROM image pinned to the release it is built on today, and why. */
+  builderImage?: { from: string; to: string; why: string };
+  /** The C library match between builder and runtime, for the explanation. */
+  release?: { builder: string; runtime: string; why: string };
   /** Contract changes the plan makes on purpose, each explained (e.g. a static server replaced by nginx). */
   declaredChanges: { field: string; from: string; to: string; why: string }[];
   notes: string[];
@@ -207,6 +225,8 @@ export type ReasonCode =
   | "unsupported"
   | "parse-error"
   | "no-ecosystem"
+  | "release-unknown"
+  | "release-mismatch"
   | "policy";
 
 export interface Reason {
@@ -264,6 +284,11 @@ export interface UserConfig {
     frontendServer?: "nginx" | "leave";
     /** Minimum detection score for a conversion (default 4). */
     minScore?: number;
+    /**
+     * Name the OS release on the builder's FROM when its tag floats (`rust:1.93` → `rust:1.93-trixie`),
+     * so builder and runtime cannot drift apart (default true).
+     */
+    pinRelease?: boolean;
   };
 }
 

@@ -25,7 +25,11 @@ describe(".NET SDK tags", () => {
       "3.1-buster",
       { scheme: "core", version: "3.1", suffix: "-buster-slim" },
     ],
-    ["microsoft/dotnet", "2.1-sdk-stretch", { scheme: "hub", version: "2.1", suffix: "" }],
+    [
+      "microsoft/dotnet",
+      "2.1-sdk-stretch",
+      { scheme: "hub", version: "2.1", suffix: "-stretch-slim" },
+    ],
     ["microsoft/dotnet", "2.2-sdk-alpine", { scheme: "hub", version: "2.2", suffix: "-alpine" }],
     ["microsoft/dotnet", "2.0.0-sdk", { scheme: "hub-old", version: "2.0", suffix: "" }],
   ])("%s:%s", (name, tag, want) => {

@@ -42,7 +42,7 @@ const edgeCases = [
     name: "lower case, global ARG",
     text: [
       "ARG V=1.22",
-      "from golang:${V}",
+      "from golang:${V}-bookworm",
       "workdir /src",
       "copy . .",
       "run go build -o /bin/app .",
@@ -54,7 +54,7 @@ const edgeCases = [
     name: "global ARG in a carried ENV",
     text: [
       "ARG V=1.22",
-      "FROM golang:${V}",
+      "FROM golang:${V}-bookworm",
       "ENV GO_VERSION=${V}",
       ...GO.slice(1),
       'CMD ["/bin/app"]',

@@ -93,7 +93,7 @@ describe("php", () => {
     const text = `FROM php:8.2-fpm\nCOPY --from=composer:2 /usr/bin/composer /usr/bin/composer\nWORKDIR /var/www\nCOPY . .\nRUN composer install --no-dev\nCMD ["php-fpm"]\n`;
     const r = convert(text);
     expect(r.decision).toBe("converted");
-    expect(r.plan?.image).toBe("php:8.2-fpm");
+    expect(r.plan?.image).toBe("php:8.2-fpm-trixie"); // the same php image, named by its release
     expect(r.plan?.artifacts.map((a) => a.from)).toEqual(["/var/www"]);
   });
 

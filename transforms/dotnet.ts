@@ -44,7 +44,10 @@ export function dotnetTag(
     if (!/(^|-)sdk($|-)/.test(rest)) return null;
     if (major >= 3) return null;
     const scheme = major === 2 && Number(m[2]) >= 1 ? "hub" : "hub-old";
-    return { scheme, version, suffix: alpine ? `-${alpine}` : "" };
+    // 2.1/2.2 runtime tags name their Debian release with -slim (2.1-aspnetcore-runtime-stretch-slim).
+    const codename = CODENAMES.find((c) => rest.includes(c));
+    const os = alpine ? `-${alpine}` : codename && scheme === "hub" ? `-${codename}-slim` : "";
+    return { scheme, version, suffix: os };
   }
   const scheme = name.includes("/core/") ? "core" : "mcr";
   let suffix = "";

@@ -4,7 +4,7 @@
 // Erlang installation: the same erlang image's slim variant. `mix run`/`mix phx.server` need the
 // whole toolchain and are left alone (data/commands.yaml toolchainAtRuntime).
 import { posix } from "node:path";
-import { images, packages } from "../src/data.js";
+import { packages } from "../src/data.js";
 import { allCommands, entryProgram, envAt, option, scoreEcosystem } from "../src/artifacts.js";
 import { resolvePath } from "../src/parse/shell.js";
 import {
@@ -16,7 +16,6 @@ import {
 } from "../src/transform.js";
 import type { Evidence, InstructionNode, ShellCommand } from "../src/types.js";
 
-const CODENAMES = ["trixie", "bookworm", "bullseye", "buster", "stretch", "jessie"];
 /** `mix release` options that take a value. */
 const MIX_VALUE_OPTIONS = new Set(["--path", "--version"]);
 /** Release script commands that run the release in the foreground. */
@@ -109,26 +108,17 @@ function releaseCommand(ctx: TransformContext): Release | LeaveAlone | null {
 function builderOs(ctx: TransformContext): { os: string; why: string } | null {
   const info = ctx.facts.baseInfo;
   const base = ctx.facts.base;
-  if (!info || !base) return null;
-  const tag = base.tag.toLowerCase();
-  if (info.distro === "alpine") {
-    const v = /alpine-?(\d+\.\d+)/.exec(tag)?.[1];
-    return v
-      ? { os: v, why: `the tag names Alpine ${v}` }
-      : { os: "latest", why: "the tag names no Alpine release: the newest runs older musl builds" };
-  }
-  if (info.distro === "ubuntu") return { os: info.release ?? "", why: "the tag names it" };
-  if (info.distro !== "debian") return null;
-  const named = CODENAMES.find((c) => tag.includes(c));
-  if (named) return { os: named, why: `the tag names Debian ${named}` };
-  const table = images.tagCodenames[info.family] ?? [];
-  const hit = table.find((t) => new RegExp(t.tag).test(tag));
-  return hit
-    ? {
-        os: hit.codename,
-        why: `${base.name}:${base.tag} images are built on Debian ${hit.codename} (data/images.yaml tagCodenames)`,
-      }
-    : null;
+  const os = info?.os;
+  if (!info || !base || !os) return null;
+  const release = os.distro === "alpine" ? os.version : os.codename;
+  if (!release || !["debian", "ubuntu", "alpine"].includes(os.distro)) return null;
+  return {
+    os: release,
+    why:
+      info.releaseFrom === "table"
+        ? `${base.name}:${base.tag} is built on ${os.distro} ${release} (data/releases: the tag's last definition)`
+        : `the tag names ${os.distro} ${release}`,
+  };
 }
 
 /** The runtime packages a release needs, for the runtime's package manager and release. */
@@ -188,8 +178,8 @@ function planRelease(ctx: TransformContext, rel: Release): TransformPlan | Leave
   const os = builderOs(ctx);
   if (!os)
     return leave(
-      "unsupported",
-      `the OS release ${ctx.facts.base?.ref} was built on is not known (data/images.yaml tagCodenames): a release runs only where its Erlang was built`,
+      "release-unknown",
+      `the OS release ${ctx.facts.base?.ref} was built on is not known (${ctx.facts.baseInfo?.releaseUnknown ?? "no data"}): a release runs only where its Erlang was built`,
     );
   const info = ctx.facts.baseInfo!;
   const apk = info.distro === "alpine";

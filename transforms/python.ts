@@ -292,7 +292,7 @@ const python: Transform = {
       ],
       // Packages built from source on a full image may link libraries the slim image lacks.
       afterCopySteps: [
-        `RUN if find ${VENV} -type f \\( -name '*.so*' -o -perm -u+x \\) -exec ldd {} \\; 2>&1 | grep -E '=> not found|Error loading shared library'; then echo 'a compiled Python package needs a library this image lacks' >&2; exit 1; fi`,
+        `RUN if find ${VENV} -type f \\( -name '*.so*' -o -perm -u+x \\) -exec ldd {} \\; 2>&1 | grep -E 'not found|Error (loading|relocating)'; then echo 'a compiled Python package needs a library this image lacks' >&2; exit 1; fi`,
       ],
       evidence,
       notes: [

@@ -348,7 +348,7 @@ const ruby: Transform = {
       builderOnly,
       builderOnlyPackages,
       afterCopySteps: [
-        `RUN if find ${dirs} -type f -name '*.so' -exec ldd {} \\; 2>&1 | grep -E '=> not found|Error loading shared library'; then echo 'a native gem needs a library this image lacks' >&2; exit 1; fi`,
+        `RUN if find ${dirs} -type f -name '*.so' -exec ldd {} \\; 2>&1 | grep -E 'not found|Error (loading|relocating)'; then echo 'a native gem needs a library this image lacks' >&2; exit 1; fi`,
       ],
       evidence,
       notes,

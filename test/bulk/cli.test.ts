@@ -76,7 +76,7 @@ describe("msb-migrate DIR (bulk)", () => {
     const report = path.join(root, "r.md");
     const r = await run([root, "--no-gitignore", "--dry-run", "--report", report]);
     expect(r.code).toBe(0);
-    expect(r.out).toContain("+FROM golang:1.19 AS builder");
+    expect(r.out).toContain("+FROM golang:1.19-bookworm AS builder");
     expect(readFileSync(report, "utf8")).toMatch(
       /^# msb-migrate report\n[\s\S]*\| 1 \| 1 \| 0 \| 0 \| 0 \|/,
     );

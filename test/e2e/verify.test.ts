@@ -375,6 +375,44 @@ describe.skipIf(!probe.ok)(
       },
     );
 
+    // A program built on Debian 13 (glibc 2.41) put on a Debian 12 runtime (2.36): what every
+    // conversion of a floating trixie tag did before the release table.
+    const rustTrixie = `${root}fixtures/e2e-rust-trixie`;
+    it(
+      "catches a program that cannot start on an older C library (trixie build, bookworm distroless)",
+      { timeout: 300_000 },
+      async () => {
+        const r = await verifyDockerfile({
+          dockerfile: `${rustTrixie}/Dockerfile`,
+          context: `${rustTrixie}/context`,
+          convertOptions: { runtimeImage: "gcr.io/distroless/cc-debian12" },
+        });
+        expect(r).toMatchObject({ verdict: "differs", exitCode: 1 });
+        expect(r.original!.smoke).toMatchObject({ ok: true });
+        expect(r.converted!.smoke!.logs).toMatch(/version `GLIBC_2\.\d+' not found/);
+        expect(await leftovers(r.runId)).toBe("");
+      },
+    );
+
+    it(
+      "the runtime stage's link check fails the build on an older C library with a shell (trixie build, bookworm-slim)",
+      { timeout: 300_000 },
+      async () => {
+        const r = await verifyDockerfile({
+          dockerfile: `${rustTrixie}/Dockerfile`,
+          context: `${rustTrixie}/context`,
+          convertOptions: { runtimeImage: "debian:bookworm-slim" },
+        });
+        expect(r).toMatchObject({ verdict: "error", exitCode: 2 });
+        expect(r.errors[0]).toBe("the converted Dockerfile does not build:");
+        expect(r.errors.join("\n")).toMatch(/GLIBC_2\.\d+' not found/);
+        expect(r.errors.join("\n")).toMatch(
+          /needs a library or C library version this image lacks/,
+        );
+        expect(await leftovers(r.runId)).toBe("");
+      },
+    );
+
     it(
       "cannot verify a conversion whose builder fails (exit 2, engine lines)",
       { timeout: 300_000 },

@@ -57,13 +57,16 @@ export function preserved(input: string, r: ConvertResult): string | null {
     const isLast = n === inLines.length - 1 && !line.endsWith("\n");
     const matches = (o: string) => {
       if (n + 1 === lineAt(from.start)) {
-        // The FROM line: the original with " AS <name>" inserted once, nothing else changed.
+        // The FROM line: the original with " AS <name>" inserted once and, when the plan pins
+        // the builder's release, its image word replaced by the pinned one; nothing else changed.
         const name = r.stages[0]!;
         const re = new RegExp(` (AS|as) ${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`);
+        const pin = r.plan?.builderImage;
+        const want = pin ? line.replace(/^(\s*\S+\s+(?:--\S+\s+)*)\S+/, `$1${pin.to}`) : line;
         return (
-          o === line ||
-          o.replace(re, "") === line ||
-          (isLast && o.replace(re, "").trimEnd() === line)
+          o === want ||
+          o.replace(re, "") === want ||
+          (isLast && o.replace(re, "").trimEnd() === want)
         );
       }
       // The input's last line has no line ending; the output may continue after it.

@@ -119,7 +119,7 @@ describe("pr against bare git remotes", () => {
     );
     const converted = showFile(remotes.api!, BRANCH, "Dockerfile");
     expect(converted).toBe(convert(GO_DOCKERFILE, { path: "Dockerfile" }).output);
-    expect(converted).toContain("FROM golang:1.19 AS builder");
+    expect(converted).toContain("FROM golang:1.19-bookworm AS builder");
 
     // Several files: both Go files converted, the nginx one left, node_modules never entered.
     expect(by.multi!.files.map((f) => `${f.path}:${f.decision}`)).toEqual([
