@@ -6,8 +6,8 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import Ajv from "ajv-draft-04";
-import addFormats from "ajv-formats";
+import AjvDraft04 from "ajv-draft-04";
+import ajvFormats from "ajv-formats";
 import type * as Sarif from "sarif";
 import { describe, expect, it } from "vitest";
 import { main } from "../src/cli/main.js";
@@ -26,8 +26,9 @@ const schemaPath = join(
 const schema = JSON.parse(readFileSync(schemaPath, "utf8")) as Record<string, unknown>;
 // unicodeRegExp off: rtm.5's language pattern has a stray `]` (fixed in the errata) that a /u
 // regular expression refuses.
-const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false });
-addFormats(ajv);
+// (CommonJS modules: their default export is .default under NodeNext.)
+const ajv = new AjvDraft04.default({ allErrors: true, strict: false, unicodeRegExp: false });
+ajvFormats.default(ajv);
 const validate = ajv.compile(schema);
 
 function expectValid(log: unknown) {
