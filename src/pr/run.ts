@@ -33,8 +33,10 @@ import {
   type GitIdentity,
 } from "./git.js";
 import type { Host, PrInput, PullRequest } from "./host.js";
+import { defaultRetryPolicy } from "./ratelimit.js";
 import { errorText, redact } from "./redact.js";
 import { loadOrgRepos, loadRepos, sourceKind, type RepoSpec } from "./repos.js";
+import { createPrSafely } from "./retry.js";
 import { readState, StateWriter, type RepoRecord, type StateFile } from "./state.js";
 import { loadVerify, type VerifyFn } from "./verify.js";
 
@@ -444,8 +446,11 @@ async function processRepo(
         }
       } else {
         await pace();
-        rec.prUrl = (await host.createPr(input)).url;
-        actions.push("PR created");
+        // Faults and rate limits never open a second PR: a retry looks for the first one.
+        const retry = { ...defaultRetryPolicy, sleep: opts.sleep ?? sleepReal, log };
+        const pr = await createPrSafely(host, input, retry);
+        rec.prUrl = pr.url;
+        actions.push(pr.recovered ? "PR created (found after a fault)" : "PR created");
         // The branch was kept but its PR was missing: opening it completes the earlier run.
         if (rec.status === "skipped" && ours) {
           rec.status = "converted";
