@@ -37,6 +37,7 @@ import { defaultRetryPolicy } from "./ratelimit.js";
 import { errorText, redact } from "./redact.js";
 import { loadOrgRepos, loadRepos, sourceKind, type RepoSpec } from "./repos.js";
 import { createPrSafely } from "./retry.js";
+import { formatShard, selectShard, type Shard } from "./shard.js";
 import { readState, StateWriter, type RepoRecord, type StateFile } from "./state.js";
 import { loadVerify, type VerifyFn } from "./verify.js";
 
@@ -65,6 +66,8 @@ export interface PrOptions {
   prIntervalMs: number;
   /** Path of an earlier state file: rerun only its failed repositories. */
   onlyFailed?: string;
+  /** --shard K/N: this run's share of the repositories (src/pr/shard.ts). */
+  shard?: Shard;
   /** Where to keep the state of this run (null: nowhere). */
   stateFile: string | null;
   verify: boolean;
@@ -477,7 +480,12 @@ async function processRepo(
 
 export async function runPr(opts: PrOptions): Promise<PrRunResult> {
   if (opts.openPr && !opts.host) throw new Error("--open-pr needs --github or --gitlab");
-  const specs = await resolveRepos(opts);
+  let specs = await resolveRepos(opts);
+  if (opts.shard) {
+    const all = specs.length;
+    specs = selectShard(specs, opts.shard);
+    opts.log(`shard ${formatShard(opts.shard)}: ${specs.length} of ${all} repositories`);
+  }
   let verifyFn: VerifyFn | null = opts.verifyFn ?? null;
   if (opts.verify && !verifyFn) {
     const v = await loadVerify();
@@ -488,6 +496,7 @@ export async function runPr(opts: PrOptions): Promise<PrRunResult> {
   let initial: StateFile | undefined;
   if (opts.stateFile) initial = await readState(opts.stateFile).catch(() => undefined);
   const writer = new StateWriter(opts.stateFile, initial);
+  if (opts.shard) writer.state.shard = formatShard(opts.shard);
   const pace = createPacer(opts.prIntervalMs, opts.sleep ?? sleepReal);
   const tmpRoot = await mkdtemp(path.join(os.tmpdir(), "msb-migrate-pr-"));
   const limit = pLimit(Math.max(1, opts.jobs));
