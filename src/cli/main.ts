@@ -1,9 +1,10 @@
 // The CLI: a thin shell over the library (src/index.ts).
 import { Command, InvalidArgumentError, Option } from "commander";
-import { runConvert, type ConvertCliOptions } from "./commands/convert.js";
+import { FORMATS, runConvert, type ConvertCliOptions } from "./commands/convert.js";
 import { registerPr } from "./commands/pr.js";
 import { registerVerify } from "./commands/verify.js";
 import type { Streams } from "./output.js";
+import { VERSION } from "../version.js";
 
 const EXAMPLES = `
 Examples:
@@ -12,6 +13,7 @@ Examples:
   $ msb-migrate services/                     convert every Dockerfile below services/ in place
   $ msb-migrate --check .                     exit 1 when a file would change (for CI)
   $ msb-migrate --json . > report.json        one JSON report for machines
+  $ msb-migrate --format sarif . > msb.sarif  SARIF 2.1.0 for code scanning
   $ cat Dockerfile | msb-migrate - > Dockerfile.new
   $ msb-migrate verify Dockerfile --context .  build both images and compare them
 
@@ -37,11 +39,17 @@ export function buildProgram(io: Streams, setExit: (code: number) => void): Comm
     .description(
       "Turn single-stage Dockerfiles into multi-stage builds (builder + minimal runtime)",
     )
-    .version("0.1.0")
+    .version(VERSION)
     .argument("[paths...]", "Dockerfiles, directories to search, or - for stdin")
     .option("--dry-run", "print the patch on stdout and the explanation on stderr; write nothing")
     .option("--check", "write nothing; exit 1 when any file would change")
-    .option("--json", "one JSON report on stdout; write nothing")
+    .option("--json", "one JSON report on stdout; write nothing (same as --format json)")
+    .addOption(
+      new Option(
+        "--format <format>",
+        "text (default), json, or sarif (SARIF 2.1.0 for code scanning); json and sarif write nothing",
+      ).choices(FORMATS),
+    )
     .option("--runtime-image <image>", "override the runtime base image")
     .option("--builder-name <name>", "name of the builder stage", "builder")
     .option("--config <file>", "mappings and policy (YAML or JSON)")

@@ -1,5 +1,7 @@
 // GitHub (and GitHub Enterprise) through @octokit/rest, with rate-limit handling wrapped around
-// every request.
+// every request and @octokit/plugin-retry for transient faults (5xx, timeouts, dropped
+// connections). Opening a PR is retried by neither: createPrSafely (retry.ts) looks first.
+import { retry } from "@octokit/plugin-retry";
 import { Octokit } from "@octokit/rest";
 import {
   basicAuthConfig,
@@ -12,6 +14,7 @@ import { GITHUB_API } from "./host.js";
 
 export { GITHUB_API };
 import { defaultRetryPolicy, withRateLimit, type RetryPolicy } from "./ratelimit.js";
+import { fetchWithTimeout, httpFailure, isTransient, opensPullRequest } from "./retry.js";
 import { addSecret, redact } from "./redact.js";
 
 export interface GitHubOptions {
@@ -51,31 +54,62 @@ export function createGitHub(options: GitHubOptions = {}): Host {
   addSecret(token);
   const log = (m: string) => options.log?.(redact(m));
   const policy: RetryPolicy = { ...defaultRetryPolicy, log, ...options.retry };
-  const octokit = new Octokit({
+  const retries = policy.transientRetries ?? defaultRetryPolicy.transientRetries!;
+  const base = policy.transientBackoffMs ?? defaultRetryPolicy.transientBackoffMs!;
+  // plugin-retry retries quietly: this hook, inside it, says so before each retry. (Attempts are
+  // counted per request here: plugin-retry's own count lives in shared request defaults.)
+  const attempts = new WeakMap<object, number>();
+  const sayRetry = (o: Pick<Octokit, "hook">) =>
+    o.hook.error("request", (error, opts) => {
+      const f = httpFailure(error);
+      const attempt = attempts.get(opts) ?? 0;
+      attempts.set(opts, attempt + 1);
+      const limit = Number(opts.request?.retries ?? retries);
+      if (isTransient(f, error) && attempt < limit) {
+        const what = f.status === 500 ? `no answer (${f.message})` : `HTTP ${f.status}`;
+        log(`GitHub ${opts.method} ${opts.url}: ${what}, retrying (retry ${attempt + 1}/${limit})`);
+      }
+      throw error;
+    });
+  const RetryingOctokit = Octokit.plugin(sayRetry, retry);
+  const octokit = new RetryingOctokit({
     baseUrl,
     auth: token,
     userAgent: "msb-migrate",
     // Failed requests are reported once, by us, with context; the request log would repeat them.
     log: { debug: () => {}, info: () => {}, warn: log, error: () => {} },
+    // Transient faults only: every 4xx (rate limits are withRateLimit's) and 501/505 are final.
+    retry: {
+      retries,
+      retryAfterBaseValue: base,
+      doNotRetry: [...Array.from({ length: 100 }, (_, i) => 400 + i), 501, 505],
+    },
+    // A request that hangs is abandoned, then retried like a dropped connection.
+    request: {
+      fetch: fetchWithTimeout(policy.requestTimeoutMs ?? defaultRetryPolicy.requestTimeoutMs!),
+    },
   });
   octokit.hook.wrap("request", (request, opts) =>
-    withRateLimit(
-      `GitHub ${opts.method} ${opts.url}`,
-      async () => request(opts),
-      (e) => {
-        const err = e as {
-          status?: number;
-          message?: string;
-          response?: { headers?: Record<string, string> };
-        };
-        return {
-          status: err.status,
-          headers: err.response?.headers ?? {},
-          message: err.message ?? "",
-        };
-      },
-      policy,
-    ),
+    // Opening a PR waits for no rate limit here: createPrSafely looks for the PR first.
+    opensPullRequest(opts.method, opts.url)
+      ? request(opts)
+      : withRateLimit(
+          `GitHub ${opts.method} ${opts.url}`,
+          async () => request(opts),
+          (e) => {
+            const err = e as {
+              status?: number;
+              message?: string;
+              response?: { headers?: Record<string, string> };
+            };
+            return {
+              status: err.status,
+              headers: err.response?.headers ?? {},
+              message: err.message ?? "",
+            };
+          },
+          policy,
+        ),
   );
   // Git talks to the web host; on github.com the API lives on another host name.
   const apiHost = new URL(baseUrl).host;
@@ -150,6 +184,8 @@ export function createGitHub(options: GitHubOptions = {}): Host {
         title: input.title,
         body: input.body,
         draft: input.draft,
+        // Never retried blindly (see createPrSafely).
+        request: { retries: 0 },
       });
       const pr = toPr(data);
       await decorate(pr, input);

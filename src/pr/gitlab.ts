@@ -1,6 +1,7 @@
 // GitLab (gitlab.com or self-hosted) through @gitbeaker/rest. Gitbeaker's own request handler
 // retries 429 within milliseconds and ignores Retry-After, so we give it a requester that waits
-// as the server says (same policy as GitHub).
+// as the server says (same policy as GitHub), and retries transient faults (5xx, timeouts,
+// dropped connections) with backoff — except opening an MR, which createPrSafely (retry.ts) does.
 import { Gitlab } from "@gitbeaker/rest";
 import { createRequesterFn } from "@gitbeaker/requester-utils";
 import {
@@ -14,6 +15,7 @@ import { GITLAB_URL } from "./host.js";
 
 export { GITLAB_URL };
 import { defaultRetryPolicy, withRateLimit, type RetryPolicy } from "./ratelimit.js";
+import { fetchWithTimeout, opensPullRequest, withTransientRetry } from "./retry.js";
 import { addSecret, redact } from "./redact.js";
 
 export interface GitLabOptions {
@@ -47,45 +49,54 @@ interface HandlerOptions {
 }
 
 function makeRequester(policy: RetryPolicy) {
+  const timedFetch = fetchWithTimeout(
+    policy.requestTimeoutMs ?? defaultRetryPolicy.requestTimeoutMs!,
+  );
   const handler = async (endpoint: string, options: HandlerOptions) => {
     const { prefixUrl, searchParams, method = "GET", headers, body, signal } = options;
     const base = prefixUrl ? (prefixUrl.endsWith("/") ? prefixUrl : `${prefixUrl}/`) : undefined;
     const url = new URL(endpoint, base);
     url.search = searchParams || "";
-    return withRateLimit(
-      `GitLab ${method} ${url.pathname}`,
-      async () => {
-        const res = await fetch(url, { method, headers, body, signal });
-        const hdrs = Object.fromEntries(res.headers.entries());
-        const type = (res.headers.get("content-type") || "").split(";")[0]!.trim();
-        const text = res.status === 204 ? "" : await res.text();
-        if (!res.ok) {
-          let description = text;
-          if (type === "application/json") {
-            try {
-              const j = JSON.parse(text) as { message?: unknown; error?: unknown };
-              const m = j.error ?? j.message ?? text;
-              description = typeof m === "string" ? m : JSON.stringify(m);
-            } catch {
-              /* keep the raw text */
-            }
+    const what = `GitLab ${method} ${url.pathname}`;
+    const once = async () => {
+      const res = await timedFetch(url, { method, headers, body, signal });
+      const hdrs = Object.fromEntries(res.headers.entries());
+      const type = (res.headers.get("content-type") || "").split(";")[0]!.trim();
+      const text = res.status === 204 ? "" : await res.text();
+      if (!res.ok) {
+        let description = text;
+        if (type === "application/json") {
+          try {
+            const j = JSON.parse(text) as { message?: unknown; error?: unknown };
+            const m = j.error ?? j.message ?? text;
+            description = typeof m === "string" ? m : JSON.stringify(m);
+          } catch {
+            /* keep the raw text */
           }
-          throw new GitLabHttpError(
-            `GitLab ${method} ${url.pathname}: HTTP ${res.status} ${description}`.trim(),
-            res.status,
-            hdrs,
-          );
         }
-        const parsed =
-          type === "application/json" && text ? (JSON.parse(text) as unknown) : text || null;
-        return { body: parsed ?? {}, headers: hdrs, status: res.status };
-      },
-      (e) =>
-        e instanceof GitLabHttpError
-          ? { status: e.status, headers: e.headers, message: e.message }
-          : { headers: {}, message: String(e) },
-      policy,
-    );
+        throw new GitLabHttpError(
+          `GitLab ${method} ${url.pathname}: HTTP ${res.status} ${description}`.trim(),
+          res.status,
+          hdrs,
+        );
+      }
+      const parsed =
+        type === "application/json" && text ? (JSON.parse(text) as unknown) : text || null;
+      return { body: parsed ?? {}, headers: hdrs, status: res.status };
+    };
+    // Opening an MR is tried once here: createPrSafely looks for it before any retry.
+    if (opensPullRequest(method, url.pathname)) return once();
+    const limited = () =>
+      withRateLimit(
+        what,
+        once,
+        (e) =>
+          e instanceof GitLabHttpError
+            ? { status: e.status, headers: e.headers, message: e.message }
+            : { headers: {}, message: String(e) },
+        policy,
+      );
+    return withTransientRetry(what, limited, policy);
   };
   return createRequesterFn(
     (_, reqo) => Promise.resolve(reqo),

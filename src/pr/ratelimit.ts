@@ -12,6 +12,12 @@ export interface RetryPolicy {
   now: () => number;
   /** Told before each wait (already redacted text). */
   log?: (message: string) => void;
+  /** Retries of a 5xx answer, a timeout or a dropped connection (src/pr/retry.ts). */
+  transientRetries?: number;
+  /** First wait before such a retry; it grows with each retry. */
+  transientBackoffMs?: number;
+  /** A request with no answer after this long is abandoned (and retried as a timeout). */
+  requestTimeoutMs?: number;
 }
 
 export const defaultRetryPolicy: RetryPolicy = {
@@ -21,6 +27,9 @@ export const defaultRetryPolicy: RetryPolicy = {
   backoffMs: 60_000,
   sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
   now: () => Date.now(),
+  transientRetries: 3,
+  transientBackoffMs: 1000,
+  requestTimeoutMs: 60_000,
 };
 
 export class RateLimitError extends Error {

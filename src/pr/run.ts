@@ -33,8 +33,11 @@ import {
   type GitIdentity,
 } from "./git.js";
 import type { Host, PrInput, PullRequest } from "./host.js";
+import { defaultRetryPolicy } from "./ratelimit.js";
 import { errorText, redact } from "./redact.js";
 import { loadOrgRepos, loadRepos, sourceKind, type RepoSpec } from "./repos.js";
+import { createPrSafely } from "./retry.js";
+import { formatShard, selectShard, type Shard } from "./shard.js";
 import { readState, StateWriter, type RepoRecord, type StateFile } from "./state.js";
 import { loadVerify, type VerifyFn } from "./verify.js";
 
@@ -63,6 +66,8 @@ export interface PrOptions {
   prIntervalMs: number;
   /** Path of an earlier state file: rerun only its failed repositories. */
   onlyFailed?: string;
+  /** --shard K/N: this run's share of the repositories (src/pr/shard.ts). */
+  shard?: Shard;
   /** Where to keep the state of this run (null: nowhere). */
   stateFile: string | null;
   verify: boolean;
@@ -444,8 +449,11 @@ async function processRepo(
         }
       } else {
         await pace();
-        rec.prUrl = (await host.createPr(input)).url;
-        actions.push("PR created");
+        // Faults and rate limits never open a second PR: a retry looks for the first one.
+        const retry = { ...defaultRetryPolicy, sleep: opts.sleep ?? sleepReal, log };
+        const pr = await createPrSafely(host, input, retry);
+        rec.prUrl = pr.url;
+        actions.push(pr.recovered ? "PR created (found after a fault)" : "PR created");
         // The branch was kept but its PR was missing: opening it completes the earlier run.
         if (rec.status === "skipped" && ours) {
           rec.status = "converted";
@@ -472,7 +480,12 @@ async function processRepo(
 
 export async function runPr(opts: PrOptions): Promise<PrRunResult> {
   if (opts.openPr && !opts.host) throw new Error("--open-pr needs --github or --gitlab");
-  const specs = await resolveRepos(opts);
+  let specs = await resolveRepos(opts);
+  if (opts.shard) {
+    const all = specs.length;
+    specs = selectShard(specs, opts.shard);
+    opts.log(`shard ${formatShard(opts.shard)}: ${specs.length} of ${all} repositories`);
+  }
   let verifyFn: VerifyFn | null = opts.verifyFn ?? null;
   if (opts.verify && !verifyFn) {
     const v = await loadVerify();
@@ -483,6 +496,7 @@ export async function runPr(opts: PrOptions): Promise<PrRunResult> {
   let initial: StateFile | undefined;
   if (opts.stateFile) initial = await readState(opts.stateFile).catch(() => undefined);
   const writer = new StateWriter(opts.stateFile, initial);
+  if (opts.shard) writer.state.shard = formatShard(opts.shard);
   const pace = createPacer(opts.prIntervalMs, opts.sleep ?? sleepReal);
   const tmpRoot = await mkdtemp(path.join(os.tmpdir(), "msb-migrate-pr-"));
   const limit = pLimit(Math.max(1, opts.jobs));

@@ -37,6 +37,10 @@ export interface RepoRecord {
 export interface StateFile {
   version: 1;
   updatedAt: string;
+  /** "K/N" when the run was one shard of an organisation-wide run (`pr --shard`). */
+  shard?: string;
+  /** The files `pr --merge` made this one from. */
+  mergedFrom?: string[];
   repos: Record<string, RepoRecord>;
 }
 
@@ -60,6 +64,14 @@ export async function readState(file: string): Promise<StateFile> {
   return s as StateFile;
 }
 
+/** Writes a state file whole, then renames it into place: a crash never leaves half a file. */
+export async function writeState(file: string, state: StateFile): Promise<void> {
+  await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+  const tmp = `${file}.tmp`;
+  await writeFile(tmp, redact(JSON.stringify(state, null, 2)) + "\n", "utf8");
+  await rename(tmp, file);
+}
+
 /** Serialises writes so records from parallel jobs never interleave. */
 export class StateWriter {
   private chain: Promise<void> = Promise.resolve();
@@ -77,13 +89,7 @@ export class StateWriter {
     this.state.updatedAt = rec.updatedAt;
     const file = this.file;
     if (!file) return this.chain;
-    this.chain = this.chain.then(async () => {
-      await mkdir(path.dirname(path.resolve(file)), { recursive: true });
-      const tmp = `${file}.tmp`;
-      // Written whole then renamed: a crash never leaves half a file.
-      await writeFile(tmp, redact(JSON.stringify(this.state, null, 2)) + "\n", "utf8");
-      await rename(tmp, file);
-    });
+    this.chain = this.chain.then(() => writeState(file, this.state));
     return this.chain;
   }
 

@@ -1,3 +1,4 @@
+import pLimit from "p-limit";
 import { execArgs, type ExecOptions, type ExecResult } from "./exec.js";
 
 export const DEFAULT_DOCKER = "/usr/bin/docker";
@@ -43,6 +44,22 @@ export class Docker {
       };
     }
     return { ok: true, docker: this.path, version };
+  }
+
+  /** The images of `refs` the engine does not have locally (builds never pull: they would fail). */
+  async missingImages(refs: string[], timeoutMs = 30_000): Promise<string[]> {
+    const unique = [...new Set(refs)];
+    const limit = pLimit(8);
+    const have = await Promise.all(
+      unique.map((ref) =>
+        limit(
+          async () =>
+            (await this.run(["image", "inspect", "--format", "{{.Id}}", ref], { timeoutMs }))
+              .code === 0,
+        ),
+      ),
+    );
+    return unique.filter((_, i) => !have[i]);
   }
 }
 

@@ -13,6 +13,7 @@ import { readStages, shellWords } from "../../src/verify/dockerfile-info.js";
 import { Docker, resolveDockerPath, verifyDockerfile } from "../../src/verify/index.js";
 import { sameBehaviour, type SmokeResult } from "../../src/verify/smoke.js";
 import type { RuntimePlan } from "../../src/types.js";
+import { engineReadiness } from "./engine.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const goCli = `${root}fixtures/e2e-go-cli`;
@@ -306,7 +307,8 @@ describe("msb-migrate verify (CLI)", () => {
   });
 });
 
-const probe = await new Docker(resolveDockerPath()).probe();
+// Skipped without a word here: real-build.test.ts prints the one line saying what to do.
+const probe = await engineReadiness();
 
 describe.skipIf(!probe.ok)(
   `verifyDockerfile with a real engine${probe.ok ? "" : ` [skipped: ${probe.reason}]`}`,

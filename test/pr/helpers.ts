@@ -103,18 +103,24 @@ type Handler = (req: RecordedRequest) => {
   headers?: Record<string, string>;
 };
 
+/**
+ * An injected fault: an answer of its own, a dropped connection, or no answer at all. `after`:
+ * the forge does the work first and the fault hits the answer (a PR made, then a 502).
+ */
+export type Fault =
+  (ReturnType<Handler> & { after?: boolean }) | { drop: true; after?: boolean } | { hang: true };
+
 export interface FakeServer {
   url: string;
   requests: RecordedRequest[];
-  /** Makes the next `count` requests matching method+path answer with this response. */
-  failNext(method: string, pathRe: RegExp, count: number, response: ReturnType<Handler>): void;
+  /** Makes the next `count` requests matching method+path meet this fault. */
+  failNext(method: string, pathRe: RegExp, count: number, fault: Fault): void;
   close(): Promise<void>;
 }
 
 async function serve(handler: Handler): Promise<FakeServer> {
   const requests: RecordedRequest[] = [];
-  const failures: { method: string; re: RegExp; left: number; response: ReturnType<Handler> }[] =
-    [];
+  const failures: { method: string; re: RegExp; left: number; response: Fault }[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -139,7 +145,14 @@ async function serve(handler: Handler): Promise<FakeServer> {
       let out: ReturnType<Handler>;
       if (f) {
         f.left--;
-        out = f.response;
+        const fault = f.response;
+        if ("hang" in fault) return;
+        if (fault.after) handler(rec);
+        if ("drop" in fault) {
+          req.socket.destroy();
+          return;
+        }
+        out = fault;
       } else {
         try {
           out = handler(rec);

@@ -7,7 +7,14 @@ import {
   DEFAULT_TIMEOUT_MS,
   type TimeoutPolicy,
 } from "../../io/bounded.js";
-import { DEFAULT_MAX_SIZE, decode, InputError, oneLine, SKIP_CODES } from "../../io/read.js";
+import {
+  DEFAULT_MAX_SIZE,
+  decode,
+  InputError,
+  oneLine,
+  readDockerfileSync,
+  SKIP_CODES,
+} from "../../io/read.js";
 import {
   createProgress,
   JsonArrayDocument,
@@ -19,6 +26,7 @@ import {
   type BulkResult,
   type BulkSummary,
 } from "../../bulk/index.js";
+import { SarifLocator, SarifLog } from "../../report/sarif.js";
 import type { ConvertOptions, ConvertResult } from "../../types.js";
 import { colorsFor, type Streams } from "../output.js";
 
@@ -26,6 +34,8 @@ export interface ConvertCliOptions {
   dryRun?: boolean;
   check?: boolean;
   json?: boolean;
+  /** --format: text (default), json (same as --json) or sarif. */
+  format?: OutputFormat;
   runtimeImage?: string;
   builderName?: string;
   config?: string;
@@ -35,6 +45,17 @@ export interface ConvertCliOptions {
   report?: string;
   gitignore?: boolean;
   timeoutMs?: number;
+}
+
+export const FORMATS = ["text", "json", "sarif"] as const;
+export type OutputFormat = (typeof FORMATS)[number];
+
+/** --format, with --json as its shorthand; null when the two disagree. */
+export function outputFormat(
+  opts: Pick<ConvertCliOptions, "json" | "format">,
+): OutputFormat | null {
+  if (opts.json && opts.format && opts.format !== "json") return null;
+  return opts.format ?? (opts.json ? "json" : "text");
 }
 
 export interface FileReport {
@@ -109,6 +130,15 @@ export async function runConvert(
   io: Streams,
 ): Promise<number> {
   const c = colorsFor(io.stderr);
+  const format = outputFormat(opts);
+  if (!format) {
+    io.stderr.write(
+      `msb-migrate: --json is --format json; it cannot go with --format ${opts.format}\n`,
+    );
+    return 2;
+  }
+  const json = format === "json";
+  const sarif = format === "sarif";
   let config;
   try {
     config = (await loadConfig(opts.config)).config;
@@ -121,9 +151,9 @@ export async function runConvert(
     ...(opts.runtimeImage ? { runtimeImage: opts.runtimeImage } : {}),
     ...(opts.builderName ? { builderName: opts.builderName } : {}),
   };
-  const write = !opts.dryRun && !opts.check && !opts.json;
-  // Only --dry-run and --json show the diff: --check and writes need not make one.
-  if (!opts.dryRun && !opts.json) base.patch = false;
+  const write = !opts.dryRun && !opts.check && format === "text";
+  // Only --dry-run, --json and SARIF (its fixes) show the diff: --check and writes need not make one.
+  if (!opts.dryRun && format === "text") base.patch = false;
   // The time bound needs a worker thread (convert is synchronous). Small files, the real ones,
   // convert in-process in milliseconds; an explicit --timeout-ms bounds every file. Data, not a
   // callback: bulk worker threads apply it too.
@@ -137,6 +167,12 @@ export async function runConvert(
     return 2;
   }
   if (paths.length === 1 && paths[0] === "-") {
+    if (sarif) {
+      io.stderr.write(
+        "msb-migrate: --format sarif names files: give files or directories, not -\n",
+      );
+      return 2;
+    }
     let r: ConvertResult;
     let bytes: Buffer = Buffer.alloc(0);
     try {
@@ -161,10 +197,10 @@ export async function runConvert(
       if (write) io.stdout.write(bytes);
       return 0;
     }
-    if (opts.json) io.stdout.write(JSON.stringify({ files: [toReport("-", r)] }, null, 2) + "\n");
+    if (json) io.stdout.write(JSON.stringify({ files: [toReport("-", r)] }, null, 2) + "\n");
     else if (opts.dryRun) io.stdout.write(r.patch);
     else if (!opts.check) io.stdout.write(r.output);
-    if (!opts.json) io.stderr.write(formatExplanation("<stdin>", r.explanation) + "\n");
+    if (!json) io.stderr.write(formatExplanation("<stdin>", r.explanation) + "\n");
     return opts.check && r.decision === "converted" ? 1 : 0;
   }
 
@@ -172,10 +208,20 @@ export async function runConvert(
   // Each file is printed (patch, explanation, status line, JSON entry, report row) as soon as it
   // and the files before it are done, then dropped: memory stays flat however many files.
   const report = opts.report ? await openBulkReport(opts.report) : null;
-  const doc = opts.json ? new JsonArrayDocument("files") : null;
+  const doc = json ? new JsonArrayDocument("files") : null;
+  const sarifLog = sarif ? new SarifLog(new SarifLocator(paths)) : null;
+  // A fix is the patch applied to the file's text: read it again (--format sarif writes nothing).
+  const readBack = (file: string) => () => {
+    try {
+      return readDockerfileSync(file, opts.maxSize, { forWrite: false }).text;
+    } catch {
+      return null;
+    }
+  };
   const tally = new JsonTally();
   const bar = wantsBar(io.stderr);
   if (doc) await writeOut(io.stdout, doc.begin());
+  if (sarifLog) await writeOut(io.stdout, sarifLog.begin());
   let bulk: BulkSummary;
   try {
     bulk = await runBulk(
@@ -194,6 +240,10 @@ export async function runConvert(
           if (doc) {
             tally.add(r);
             await writeOut(io.stdout, doc.item(r));
+            return;
+          }
+          if (sarifLog) {
+            await writeOut(io.stdout, sarifLog.add(r, readBack(outcome.path)));
             return;
           }
           // A progress bar is on the last line of stderr: clear it; it is redrawn below.
@@ -216,6 +266,7 @@ export async function runConvert(
   await report?.finish(bulk);
 
   if (doc) await writeOut(io.stdout, doc.end({ summary: tally.summary }));
+  else if (sarifLog) await writeOut(io.stdout, sarifLog.end());
   else if (bulk.files > 1) await writeOut(io.stderr, renderSummaryText(bulk));
   if (bulk.errors > 0) return 2;
   if (opts.check && bulk.converted > 0) return 1;

@@ -34,6 +34,8 @@ interface PrCliOptions {
   author?: string;
   committer?: string;
   exclude?: string[];
+  shard?: string;
+  merge?: string[];
 }
 
 const list = (s: string | undefined) =>
@@ -80,6 +82,26 @@ async function makeHost(o: PrCliOptions, log: (m: string) => void): Promise<Host
     });
   }
   return null;
+}
+
+/** `pr --merge`: state files in, one state file (and report) out; exit 1 when a repository failed. */
+async function runMerge(o: PrCliOptions, log: (line: string) => void): Promise<number> {
+  if (o.repos || o.org || o.group || o.onlyFailed || o.shard) {
+    throw new Error(
+      "--merge takes state files only (no --repos, --org, --group, --only-failed, --shard)",
+    );
+  }
+  const { mergeStates } = await import("../../pr/merge.js");
+  const { writeState } = await import("../../pr/state.js");
+  const { renderPrSummary, writePrReport } = await import("../../pr/report.js");
+  const { state, notes } = await mergeStates(o.merge!);
+  for (const n of notes) log(`merge: ${n}`);
+  await writeState(o.state, state);
+  const records = Object.values(state.repos);
+  log(`merged ${o.merge!.length} state file(s), ${records.length} repositories, into ${o.state}`);
+  process.stdout.write(renderPrSummary(records));
+  if (o.report) await writePrReport(o.report, records);
+  return records.some((r) => r.status === "failed") ? 1 : 0;
 }
 
 /** Registers `msb-migrate pr`. `setExit` reports the exit code to the CLI's main. */
@@ -148,9 +170,28 @@ export function registerPr(
       'committer "Name <email>" (default: the author, else git config)',
     )
     .option("--exclude <glob...>", "skip Dockerfiles matching these globs")
-    .action(async (o: PrCliOptions) => {
+    .option(
+      "--shard <K/N>",
+      "take shard K of N of the repositories (a stable split by name); state file per shard",
+    )
+    .option(
+      "--merge <state...>",
+      "merge these state files into --state (and --report); nothing else runs",
+    )
+    .action(async (o: PrCliOptions, cmd: Command) => {
       const log = (line: string) => process.stderr.write(redact(line) + "\n");
       try {
+        if (o.merge) {
+          setExit(await runMerge(o, log));
+          return;
+        }
+        const { parseShard, shardStateFile } = await import("../../pr/shard.js");
+        const shard = o.shard ? parseShard(o.shard) : undefined;
+        // Each shard keeps its own state file unless told otherwise.
+        const stateFile =
+          shard && cmd.getOptionValueSource("state") === "default"
+            ? shardStateFile(shard)
+            : o.state;
         const host = await makeHost(o, log);
         const { parseIdentity } = await import("../../pr/git.js");
         const { runPr } = await import("../../pr/run.js");
@@ -182,7 +223,8 @@ export function registerPr(
           jobs: o.jobs ? count("--jobs", o.jobs, 1) : defaultJobs(),
           prIntervalMs: count("--pr-interval", o.prInterval, 0) * 1000,
           onlyFailed: o.onlyFailed,
-          stateFile: o.state,
+          shard,
+          stateFile,
           verify: !!o.verify,
           author: o.author ? parseIdentity(o.author) : undefined,
           committer: o.committer ? parseIdentity(o.committer) : undefined,
