@@ -44,6 +44,16 @@ const LEFT_ALONE: [code: string, name: string, short: string][] = [
     "RuntimeLibraryUnknown",
     "A -dev package whose runtime package is not in the data.",
   ],
+  [
+    "release-unknown",
+    "ReleaseUnknown",
+    "The builder's OS release cannot be known, and the program may link its C library.",
+  ],
+  [
+    "release-mismatch",
+    "ReleaseMismatch",
+    "No runtime image of the builder's OS release (or a newer one of the same C library) is published.",
+  ],
   ["contract", "ContractChanged", "The rewrite would change the image's contract."],
   ["unsupported", "Unsupported", "A case the converter does not handle (see the message)."],
   ["parse-error", "ParseError", "The shell of a RUN could not be parsed."],
