@@ -3,6 +3,7 @@ import { analyse } from "./analyse.js";
 import { checkContract } from "./contract.js";
 import { makePatch } from "./diff.js";
 import { explainContract, explainLines, explainLeave, explainPlan } from "./explain.js";
+import { observedBaseInfo } from "./observed.js";
 import { parseDocument } from "./parse/document.js";
 import { INSTRUCTIONS } from "./parse/scan.js";
 import { planConversion } from "./plan.js";
@@ -104,6 +105,7 @@ export function convert(text: string, options: ConvertOptions = {}): ConvertResu
     );
   }
   const facts = analyse(doc);
+  if (options.observed) facts.baseInfo = observedBaseInfo(facts.baseInfo, options.observed);
   result.facts = facts;
   const ctx: TransformContext = { doc, facts, config: options.config ?? {} };
   const planned = planConversion(ctx, options);

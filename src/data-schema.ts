@@ -40,6 +40,8 @@ const imagesSchema = z.object({
   runtimeImages: z.record(z.string(), z.record(z.string(), z.string())),
   /** Debian major versions distroless images are published for; the first is the default. */
   distrolessDebian: strList.min(1),
+  /** --resolve: per package database, the packages whose libraries distroless cc and slim images hold. */
+  ccLibraryPackages: z.record(z.string(), strList).default({}),
   /** Runtime images their publisher builds on the builder's OS by its tag scheme. */
   sameReleasePairs: z
     .array(z.object({ builder: z.string(), runtime: z.string(), why: z.string() }))

@@ -11,6 +11,7 @@ import { images, normaliseRepo, packages } from "./data.js";
 import { debianRuntimeLibs } from "./debian-libs.js";
 import { parseShell } from "./parse/shell.js";
 import { fitRuntime, LIBC_FREE_CLASSES, type Fitted } from "./release-fit.js";
+import { withObserved, type ObservedPackages } from "./observed.js";
 import { osRelease, type OsRelease } from "./releases.js";
 import { transforms } from "./registry.js";
 import { isLeave, leave, type LeaveAlone, type TransformContext } from "./transform.js";
@@ -143,7 +144,8 @@ export function planConversion(
         : "no ecosystem module recognises the build",
     );
   }
-  const tp = best.t.plan(ctx);
+  // --resolve: what the built builder showed settles what static reading could not (observed.ts).
+  const tp = withObserved(ctx, best.t.plan(ctx), options.observed);
   if (isLeave(tp)) return tp;
 
   // reduce, not Math.max(...xs): a huge spread overflows the stack.
@@ -237,7 +239,14 @@ export function planConversion(
   // No command at all: a toolbox image people run with their own command; keep a shell for it.
   if (!entry || shellForm || health || entry.program.endsWith(".sh")) needsShell = true;
 
-  const runtime = runtimePackages(ctx, carried, lastBuild, new Set(tp.builderOnlyPackages ?? []));
+  const runtime = runtimePackages(
+    ctx,
+    carried,
+    lastBuild,
+    new Set(tp.builderOnlyPackages ?? []),
+    tp.observedPackages,
+    options.provisional === true,
+  );
   if ("leave" in runtime) return runtime;
   if (runtime.names.length) needsShell = true;
 
@@ -331,6 +340,8 @@ function runtimePackages(
   carried: number[],
   lastBuild: number,
   buildOnly: Set<string>,
+  observed: ObservedPackages | undefined,
+  provisional: boolean,
 ): { names: string[]; notes: string[] } | LeaveAlone {
   const names: string[] = [];
   const notes: string[] = [];
@@ -362,7 +373,10 @@ function runtimePackages(
         }
         if (!p.endsWith(packages.devSuffix[manager] ?? "-dev")) continue;
         if (packages.headersOnly.includes(p)) continue;
+        // Observed: the owners of the libraries the program loads replace the -dev guess.
+        if (observed) continue;
         const found = runtimeLibraries(ctx, manager, p, table);
+        if ("unknown" in found && provisional) continue; // to be observed in the built builder
         if ("unknown" in found)
           return leave(
             "runtime-library-unknown",
@@ -376,6 +390,10 @@ function runtimePackages(
         );
       }
     }
+  }
+  if (observed) {
+    names.push(...observed.names);
+    notes.push(...observed.notes);
   }
   // A health check that calls curl or wget needs it at run time, wherever the builder got it.
   const health = ctx.doc.instructions.filter((i) => i.keyword === "HEALTHCHECK").pop();
@@ -447,6 +465,7 @@ function chooseImage(
   const info = ctx.facts.baseInfo;
   let cls = runtimeClass;
   if (cls === "static" && needsShell) cls = "static-shell";
+  if (cls === "cc" && needsShell) cls = "glibc"; // distroless cc has no shell
   if (user[cls]) return { image: user[cls]!, why: `config runtimeImages["${cls}"]` };
   if (!info && !LIBC_FREE_CLASSES.has(cls))
     return leave(

@@ -151,7 +151,7 @@ export interface ImageInfo {
   release?: string;
   /** The OS release the image is built on, and how that is known. */
   os?: OsRelease;
-  releaseFrom?: "tag" | "table" | "name";
+  releaseFrom?: "tag" | "table" | "name" | "observed";
   /** Why the release is not known (digest, ARG, a tag not in data/releases). */
   releaseUnknown?: string;
   /** A tag naming the release for the same image today (`1.93` → `1.93-trixie`). */
@@ -272,6 +272,56 @@ export interface ConvertOptions {
   config?: UserConfig;
   /** False: leave `patch` empty (a caller that never shows the diff saves making it). */
   patch?: boolean;
+  /**
+   * What `--resolve` saw in the built builder image (src/resolve/): decisions it settles are made
+   * from it and marked observed. convert() stays pure: the facts are data handed in.
+   */
+  observed?: ObservedFacts;
+  /**
+   * Plan for a builder that will be inspected: a -dev package whose runtime library is not known
+   * does not leave the file alone (the libraries the build links will be observed instead).
+   */
+  provisional?: boolean;
+}
+
+/** What the inspection of a built builder image found (src/resolve/inspect.ts). */
+export interface ObservedFacts {
+  /** What was inspected, for the explanation (`the builder stage of Dockerfile, built`). */
+  source: string;
+  /** /etc/os-release of the builder (ID, VERSION_ID, VERSION_CODENAME), null when it has none. */
+  os: { id: string; versionId?: string; codename?: string } | null;
+  /** The package database that owns files: dpkg, apk or rpm (null when none answered). */
+  packageManager: "dpkg" | "apk" | "rpm" | null;
+  /** The program the image's command runs, looked up as the command would (PATH, WORKDIR). */
+  entry: ObservedFile | null;
+  /** Native files under the planned artifacts (ELF programs and libraries, *.so, *.node). */
+  files: ObservedFile[];
+  /**
+   * Files and folders the build added next to the entry program (under its install prefix, e.g.
+   * /usr/local), absent from the FROM image: what an install to an unknown prefix wrote.
+   */
+  installed?: { prefix: string; paths: string[] };
+}
+
+export interface ObservedFile {
+  /** Absolute path in the builder (symbolic links resolved). */
+  path: string;
+  /** The name the command gives, when it differs (`tool` found on PATH). */
+  name?: string;
+  kind: "elf" | "script" | "jar" | "other" | "missing";
+  /** ELF: PT_INTERP (the dynamic loader); script: the #! program. */
+  interpreter?: string;
+  /** ELF: neither a loader nor NEEDED libraries. */
+  static?: boolean;
+  libc?: "glibc" | "musl" | "none";
+  /** ELF: DT_NEEDED sonames. */
+  needed?: string[];
+  /** ELF: highest GLIBC_x.y symbol version needed. */
+  glibc?: string;
+  /** ELF: every library the loader maps (ldd in the builder), with its path and owning package. */
+  libraries?: { name: string; path: string | null; package: string | null }[];
+  /** Absent from the FROM image: the build made it (null when that could not be checked). */
+  builtHere?: boolean | null;
 }
 
 export interface UserConfig {

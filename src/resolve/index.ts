@@ -1,0 +1,136 @@
+// `--resolve`: build the static plan's builder stage with the local engine, inspect what it made
+// (inspect.ts), and convert again with those observed facts. Without an engine, or when the
+// builder does not build, the static result stands and the reason says why.
+import { randomBytes } from "node:crypto";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { analyse } from "../analyse.js";
+import { entryProgram } from "../artifacts.js";
+import { convert } from "../convert.js";
+import { parseDocument } from "../parse/document.js";
+import type { ConvertOptions, ConvertResult, ObservedFacts } from "../types.js";
+import { buildImage, Docker, resolveDockerPath, type BuildOutcome } from "../verify/docker.js";
+import { inspectBuilder } from "./inspect.js";
+
+export { inspectBuilder, type InspectRequest } from "./inspect.js";
+
+export interface ResolveOptions {
+  dockerfile: string;
+  /** The Dockerfile's text, when already read (else it is read from `dockerfile`). */
+  text?: string;
+  /** Build context (default: the Dockerfile's folder). */
+  context?: string;
+  convertOptions?: ConvertOptions;
+  /** Docker client (default `$DOCKER`, else /usr/bin/docker). */
+  docker?: string;
+  signal?: AbortSignal;
+  log?: (line: string) => void;
+}
+
+export interface ResolveOutcome {
+  /** The conversion with the observed facts, or the static one when resolving fell back. */
+  result: ConvertResult;
+  /** What the builder showed; null when nothing was observed. */
+  observed: ObservedFacts | null;
+  /** Why the static result stands (no engine, the builder does not build…); null when observed. */
+  fallback: string | null;
+  /** What was built: the static plan's builder stage, or the original file as a provisional builder. */
+  built: "builder-stage" | "original" | null;
+  builderBuild: BuildOutcome | null;
+  /** Seconds spent inspecting the built builder (beyond its build). */
+  inspectSeconds: number | null;
+}
+
+/** Static leave-alone reasons an observation of the built image can settle. */
+const OBSERVABLE = new Set(["artifact-unknown", "runtime-library-unknown"]);
+
+export async function resolveDockerfile(opts: ResolveOptions): Promise<ResolveOutcome> {
+  const log = opts.log ?? (() => {});
+  const dockerfile = path.resolve(opts.dockerfile);
+  const context = path.resolve(opts.context ?? path.dirname(dockerfile));
+  const text = opts.text ?? (await readFile(dockerfile, "utf8"));
+  const options: ConvertOptions = { path: opts.dockerfile, ...opts.convertOptions };
+  const staticResult = convert(text, options);
+  const outcome: ResolveOutcome = {
+    result: staticResult,
+    observed: null,
+    fallback: null,
+    built: null,
+    builderBuild: null,
+    inspectSeconds: null,
+  };
+  const fallBack = (why: string): ResolveOutcome => {
+    outcome.fallback = why;
+    staticResult.explanation.push({
+      role: "plan",
+      text: `--resolve: ${why}; the static result stands (inferred)`,
+    });
+    return outcome;
+  };
+
+  // What to build: the builder stage of the static plan, of a provisional plan (unknown -dev
+  // libraries to be observed), or the original file itself when its artifact is unknown.
+  let builderText = staticResult.output;
+  let target: string | undefined = staticResult.stages[0];
+  let planned = staticResult;
+  if (staticResult.decision !== "converted") {
+    const code = staticResult.reasons[0]?.code ?? "";
+    if (!OBSERVABLE.has(code))
+      return fallBack(`nothing to observe: ${staticResult.reasons[0]?.message ?? "left alone"}`);
+    const provisional = convert(text, { ...options, provisional: true });
+    if (provisional.decision === "converted") {
+      planned = provisional;
+      builderText = provisional.output;
+      target = provisional.stages[0];
+    } else {
+      builderText = text;
+      target = undefined;
+    }
+  }
+  outcome.built = target ? "builder-stage" : "original";
+
+  const docker = new Docker(resolveDockerPath(opts.docker));
+  const probe = await docker.probe();
+  if (!probe.ok) return fallBack(probe.reason);
+
+  const doc = parseDocument(text);
+  const facts = analyse(doc);
+  const entry = entryProgram({ doc, facts, config: options.config ?? {} });
+  const tag = `msb-resolve-${process.pid}-${randomBytes(3).toString("hex")}:builder`;
+  const tmp = await mkdtemp(path.join(tmpdir(), "msb-resolve-"));
+  try {
+    const file = path.join(tmp, "Dockerfile.builder");
+    await writeFile(file, builderText);
+    log(`resolve: building ${target ? `stage "${target}"` : "the original file"} of ${opts.dockerfile}…`);
+    const build = await buildImage(docker, { file, context, tag, target }, opts.signal);
+    outcome.builderBuild = build;
+    if (!build.ok)
+      return fallBack(
+        `the builder does not build here (private registry, secrets or network?): ${build.errorLines.at(-1) ?? "failed"}`,
+      );
+    log(`resolve: built in ${build.seconds.toFixed(1)}s; inspecting…`);
+    const inspected = await inspectBuilder(
+      docker,
+      {
+        image: tag,
+        baseImage: facts.base?.ref,
+        entry: entry?.program.includes("$") ? undefined : entry?.program,
+        workdir: facts.finalWorkdir,
+        paths: (planned.plan?.artifacts ?? []).map((a) => a.from),
+        findInstall: planned.decision !== "converted",
+        source: `the ${target ? `builder stage "${target}"` : "original file"} built by --resolve`,
+      },
+      opts.signal,
+    );
+    if (!inspected.ok) return fallBack(inspected.reason);
+    outcome.inspectSeconds = inspected.seconds;
+    outcome.observed = inspected.observed;
+    log(`resolve: inspected in ${inspected.seconds.toFixed(1)}s`);
+    outcome.result = convert(text, { ...options, observed: inspected.observed });
+    return outcome;
+  } finally {
+    await docker.run(["rmi", "-f", tag], { timeoutMs: 60_000 });
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
