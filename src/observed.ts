@@ -31,7 +31,10 @@ export function describeFile(f: ObservedFile): string {
   if (f.kind !== "elf") return `${shown}: ${f.kind}`;
   if (f.static) return `${shown}: ELF, statically linked (no loader, no NEEDED library)`;
   const libs = (f.libraries ?? [])
-    .map((l) => `${l.name}${l.package ? ` (${l.package})` : l.path ? " (no package)" : " (NOT FOUND)"}`)
+    .map(
+      (l) =>
+        `${l.name}${l.package ? ` (${l.package})` : l.path ? " (no package)" : " (NOT FOUND)"}`,
+    )
     .join(", ");
   return `${shown}: ELF, dynamic (${f.libc ?? "?"} loader ${f.interpreter ?? "none"})${f.glibc ? `, needs GLIBC_${f.glibc}` : ""}; loads ${libs || "no library"}`;
 }

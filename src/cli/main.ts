@@ -16,6 +16,7 @@ Examples:
   $ msb-migrate --format sarif . > msb.sarif  SARIF 2.1.0 for code scanning
   $ cat Dockerfile | msb-migrate - > Dockerfile.new
   $ msb-migrate verify Dockerfile --context .  build both images and compare them
+  $ msb-migrate --resolve --dry-run Dockerfile build the builder, plan from what it really made
 
 Exit codes: 0 done, 1 --check found work, 2 a file errored or bad usage.
 `;
@@ -74,6 +75,14 @@ export function buildProgram(io: Streams, setExit: (code: number) => void): Comm
       "write a report of the run: Markdown, or JSON when FILE ends in .json",
     )
     .option("--no-gitignore", "also convert files that .gitignore excludes")
+    .option(
+      "--resolve",
+      "build each file's builder stage with the local engine and plan from what it made (ELF linkage, libraries' packages, OS release)",
+    )
+    .option(
+      "--context <dir>",
+      "with --resolve: the build context (default: the Dockerfile's folder)",
+    )
     .addHelpText("after", EXAMPLES)
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),

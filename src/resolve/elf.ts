@@ -54,8 +54,7 @@ export function readElf(buf: Buffer): ElfFacts | null {
       const vaddr = is64 ? word(p + 16) : word(p + 8);
       const filesz = is64 ? word(p + 32) : word(p + 16);
       if (type === PT_LOAD) loads.push({ vaddr, offset, filesz });
-      if (type === PT_INTERP)
-        interpreter = cString(buf, Number(offset), Number(offset + filesz));
+      if (type === PT_INTERP) interpreter = cString(buf, Number(offset), Number(offset + filesz));
       if (type === PT_DYNAMIC) dynamic = { offset: Number(offset), size: Number(filesz) };
     }
     // Dynamic entries hold virtual addresses: map them to file offsets through the PT_LOADs.

@@ -102,7 +102,9 @@ export async function resolveDockerfile(opts: ResolveOptions): Promise<ResolveOu
   try {
     const file = path.join(tmp, "Dockerfile.builder");
     await writeFile(file, builderText);
-    log(`resolve: building ${target ? `stage "${target}"` : "the original file"} of ${opts.dockerfile}…`);
+    log(
+      `resolve: building ${target ? `stage "${target}"` : "the original file"} of ${opts.dockerfile}…`,
+    );
     const build = await buildImage(docker, { file, context, tag, target }, opts.signal);
     outcome.builderBuild = build;
     if (!build.ok)

@@ -73,11 +73,11 @@ printf '%s\n%s\n' "$files" "$list" | sort -u | while IFS= read -r f; do
   k=$(kind "$f")
   echo "FILE$T$f$T$k$T$(head -n 1 "$f" 2>/dev/null | head -c 200 | tr -d '\r\0' | grep '^#!' || true)"
   if [ "$k" = elf ] && command -v ldd >/dev/null 2>&1; then
-    ldd "$f" 2>&1 | while IFS= read -r l; do
+    ldd "$f" 2>&1 | sed 's/^[[:space:]]*//' | while IFS= read -r l; do
       case "$l" in
-        *"=> not found"*) n=$(echo "$l" | sed 's/^[[:space:]]*//; s/ =>.*//'); echo "LIB$T$f$T$n$T" ;;
-        *"=> /"*) n=$(echo "$l" | sed 's/^[[:space:]]*//; s/ =>.*//'); lp=$(echo "$l" | sed 's/.*=> //; s/ (0x.*//'); echo "LIB$T$f$T$n$T$lp" ;;
-        /*" (0x"*) lp=$(echo "$l" | sed 's/^[[:space:]]*//; s/ (0x.*//'); echo "LIB$T$f$T$(basename "$lp")$T$lp" ;;
+        *"=> not found"*) n=$(echo "$l" | sed 's/ =>.*//'); echo "LIB$T$f$T$n$T" ;;
+        *"=> /"*) n=$(echo "$l" | sed 's/ =>.*//'); lp=$(echo "$l" | sed 's/.*=> //; s/ (0x.*//'); echo "LIB$T$f$T$n$T$lp" ;;
+        /*" (0x"*) lp=$(echo "$l" | sed 's/ (0x.*//'); echo "LIB$T$f$T$(basename "$lp")$T$lp" ;;
       esac
     done
   fi
@@ -142,7 +142,10 @@ export async function inspectBuilder(
       { signal, timeoutMs: 60_000 },
     );
     if (created.code !== 0)
-      return { ok: false, reason: `cannot create a container of the builder: ${firstLine(created.stderr)}` };
+      return {
+        ok: false,
+        reason: `cannot create a container of the builder: ${firstLine(created.stderr)}`,
+      };
     const ran = await docker.run(["start", "-a", name], { signal, timeoutMs: 300_000 });
     if (ran.code !== 0)
       return {

@@ -45,6 +45,9 @@ export interface ConvertCliOptions {
   report?: string;
   gitignore?: boolean;
   timeoutMs?: number;
+  /** --resolve: build and inspect each file's builder first (src/resolve). */
+  resolve?: boolean;
+  context?: string;
 }
 
 export const FORMATS = ["text", "json", "sarif"] as const;
@@ -162,6 +165,14 @@ export async function runConvert(
       ? { ms: opts.timeoutMs, overChars: -1 }
       : { ms: DEFAULT_TIMEOUT_MS, overChars: IN_PROCESS_LIMIT };
 
+  if (opts.resolve) {
+    const { runResolve } = await import("./resolve.js");
+    return runResolve(paths, opts, base, io);
+  }
+  if (opts.context) {
+    io.stderr.write("msb-migrate: --context goes with --resolve (or verify)\n");
+    return 2;
+  }
   if (paths.includes("-") && paths.length > 1) {
     io.stderr.write("msb-migrate: - (stdin) cannot be combined with other paths\n");
     return 2;
