@@ -95,7 +95,7 @@ export function withObserved(
   if (!NATIVE_CLASSES.has(tp.runtimeClass))
     // An interpreter stack (Python, Node, Ruby…): its slim image, plus exactly what its native
     // extensions load.
-    return { ...tp, notes, observedPackages };
+    return { ...tp, runtimeWhy: `inferred: ${tp.runtimeWhy}`, notes, observedPackages };
   const names = covered.map((f) => f.path).join(", ");
   if (covered.every((f) => f.static))
     return {
