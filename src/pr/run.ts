@@ -71,6 +71,8 @@ export interface PrOptions {
   /** Where to keep the state of this run (null: nowhere). */
   stateFile: string | null;
   verify: boolean;
+  /** --resolve: build and inspect each Dockerfile's builder (folder as context) before converting. */
+  resolve?: boolean;
   author?: GitIdentity;
   committer?: GitIdentity;
   exclude?: string[];
@@ -208,12 +210,23 @@ async function convertOne(
   rel: string,
   convertOptions: ConvertOptions | undefined,
   conv: typeof convert,
+  resolve = false,
 ): Promise<{ entry: FileEntry; result: ConvertResult | null; text: string | null }> {
   try {
     // The CLI's reader: refuses binary, UTF-16 and oversized files with one clear sentence.
     const text = (await readDockerfile(abs)).text;
     // The repository-relative path names the file in the patch header.
-    const result = conv(text, { ...convertOptions, path: rel });
+    const result = resolve
+      ? (
+          await (
+            await import("../resolve/index.js")
+          ).resolveDockerfile({
+            dockerfile: abs,
+            text,
+            convertOptions: { ...convertOptions, path: rel },
+          })
+        ).result
+      : conv(text, { ...convertOptions, path: rel });
     const reasons = result.reasons.map((r) => r.message);
     return { entry: { path: rel, decision: result.decision, reasons, result }, result, text };
   } catch (e) {
@@ -297,6 +310,7 @@ async function processRepo(
         rel,
         opts.convertOptions,
         opts.convert ?? convert,
+        opts.resolve,
       );
       entries.push(entry);
       if (result && text !== null && entry.decision === "converted" && result.output !== text) {

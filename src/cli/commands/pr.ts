@@ -31,6 +31,7 @@ interface PrCliOptions {
   state: string;
   report?: string;
   verify?: boolean;
+  resolve?: boolean;
   author?: string;
   committer?: string;
   exclude?: string[];
@@ -164,6 +165,10 @@ export function registerPr(
     .option("--state <file>", "state file to write", "msb-migrate-state.json")
     .option("--report <file>", "write the run report (.md or .json)")
     .option("--verify", "build both images per Dockerfile and put the size table in the PR body")
+    .option(
+      "--resolve",
+      "build and inspect each Dockerfile's builder stage (its folder as context) and convert from what it made",
+    )
     .option("--author <ident>", 'commit author "Name <email>" (default: git config)')
     .option(
       "--committer <ident>",
@@ -226,6 +231,7 @@ export function registerPr(
           shard,
           stateFile,
           verify: !!o.verify,
+          resolve: !!o.resolve,
           author: o.author ? parseIdentity(o.author) : undefined,
           committer: o.committer ? parseIdentity(o.committer) : undefined,
           exclude: o.exclude,

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { Command, InvalidArgumentError } from "commander";
+import type { ConvertOptions } from "../../types.js";
 import type { Streams } from "../output.js";
 
 // The verify library (child processes, HTTP probes) loads only when `verify` runs: the main
@@ -21,6 +22,7 @@ interface VerifyFlags {
   timeout?: number;
   cache: boolean;
   runtimeImage?: string;
+  resolve?: boolean;
 }
 
 function seconds(value: string): number {
@@ -59,6 +61,10 @@ export function registerVerify(
     .option("--timeout <seconds>", "smoke run timeout", seconds)
     .option("--runtime-image <ref>", "runtime base image for the conversion")
     .option("--no-cache", "build without BuildKit's cache")
+    .option(
+      "--resolve",
+      "convert from what the built builder stage really holds (see msb-migrate --resolve)",
+    )
     .option("--json", "print the report as JSON")
     .addHelpText(
       "after",
@@ -96,11 +102,29 @@ async function runVerify(file: string, flags: VerifyFlags, io: Streams): Promise
   process.on("SIGTERM", onSigint);
   try {
     const { formatReport, verifyDockerfile } = await import("../../verify/index.js");
+    const convertOptions: ConvertOptions = flags.runtimeImage
+      ? { runtimeImage: flags.runtimeImage }
+      : {};
+    // --resolve: the builder is built and inspected first; its facts steer the conversion.
+    if (flags.resolve && convertedText === undefined) {
+      const { resolveDockerfile } = await import("../../resolve/index.js");
+      const resolved = await resolveDockerfile({
+        dockerfile: file,
+        context: flags.context,
+        convertOptions,
+        docker: flags.docker,
+        signal: abort.signal,
+        log: flags.json ? undefined : (line) => io.stderr.write(`${line}\n`),
+      });
+      if (resolved.observed) convertOptions.observed = resolved.observed;
+      else if (!flags.json)
+        io.stderr.write(`resolve: ${resolved.fallback}; verifying the static conversion\n`);
+    }
     const report = await verifyDockerfile({
       dockerfile: file,
       context: flags.context,
       convertedText,
-      convertOptions: flags.runtimeImage ? { runtimeImage: flags.runtimeImage } : undefined,
+      convertOptions,
       docker: flags.docker,
       smoke: { args: smokeArgs, http: flags.http, timeoutSec: flags.timeout },
       noCache: !flags.cache,
