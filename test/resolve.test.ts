@@ -314,6 +314,18 @@ CMD ["/opt/app/bin/app"]
     expect(r.plan?.image).toBe("gcr.io/distroless/cc-debian13");
   });
 
+  it("a builder whose release no table knows: its observed os-release names it", () => {
+    const text = 'FROM golang:1.99\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\nCMD ["/app"]\n';
+    expect(convert(text).reasons[0]?.code).toBe("release-unknown");
+    const r = convert(text, { observed: observed([elf("/app", [LIBC, LOADER])]) });
+    expect(r.decision).toBe("converted");
+    expect(r.plan?.image).toBe("gcr.io/distroless/cc-debian12");
+    // Nothing native observed among the copies: the glibc guess, on the observed release.
+    const guessed = convert(text, { observed: observed([]) });
+    expect(guessed.plan?.image).toBe("debian:bookworm-slim");
+    expect(guessed.plan?.imageWhy).toMatch(/^inferred: /);
+  });
+
   it("interpreter stacks: the slim image plus only what the extensions load", () => {
     const c = JSON.parse(readFileSync(`${fixturesDir}resolve-python-ext/case.json`, "utf8"));
     const text = readFileSync(`${fixturesDir}resolve-python-ext/Dockerfile`, "utf8");

@@ -43,7 +43,7 @@ export interface ResolveOutcome {
 }
 
 /** Static leave-alone reasons an observation of the built image can settle. */
-const OBSERVABLE = new Set(["artifact-unknown", "runtime-library-unknown"]);
+const OBSERVABLE = new Set(["artifact-unknown", "runtime-library-unknown", "release-unknown"]);
 
 export async function resolveDockerfile(opts: ResolveOptions): Promise<ResolveOutcome> {
   const log = opts.log ?? (() => {});
@@ -112,24 +112,41 @@ export async function resolveDockerfile(opts: ResolveOptions): Promise<ResolveOu
         `the builder does not build here (private registry, secrets or network?): ${build.errorLines.at(-1) ?? "failed"}`,
       );
     log(`resolve: built in ${build.seconds.toFixed(1)}s; inspecting…`);
-    const inspected = await inspectBuilder(
-      docker,
-      {
-        image: tag,
-        baseImage: facts.base?.ref,
-        entry: entry?.program.includes("$") ? undefined : entry?.program,
-        workdir: facts.finalWorkdir,
-        paths: (planned.plan?.artifacts ?? []).map((a) => a.from),
-        findInstall: planned.decision !== "converted",
-        source: `the ${target ? `builder stage "${target}"` : "original file"} built by --resolve`,
-      },
-      opts.signal,
-    );
+    const inspect = (paths: string[]) =>
+      inspectBuilder(
+        docker,
+        {
+          image: tag,
+          baseImage: facts.base?.ref,
+          entry: entry?.program.includes("$") ? undefined : entry?.program,
+          workdir: facts.finalWorkdir,
+          paths,
+          findInstall: planned.decision !== "converted",
+          source: `the ${target ? `builder stage "${target}"` : "original file"} built by --resolve`,
+        },
+        opts.signal,
+      );
+    let paths = (planned.plan?.artifacts ?? []).map((a) => a.from);
+    let inspected = await inspect(paths);
     if (!inspected.ok) return fallBack(inspected.reason);
+    let result = convert(text, { ...options, observed: inspected.observed });
+    // Planned only now (the static plan left the file alone): inspect again when the plan copies
+    // paths the first look did not cover, so every copied native file is observed.
+    const more = (result.plan?.artifacts ?? [])
+      .map((a) => a.from)
+      .filter((p) => !paths.includes(p));
+    if (more.length > 0) {
+      paths = [...paths, ...more];
+      const again = await inspect(paths);
+      if (!again.ok) return fallBack(again.reason);
+      again.seconds += inspected.seconds;
+      inspected = again;
+      result = convert(text, { ...options, observed: inspected.observed });
+    }
     outcome.inspectSeconds = inspected.seconds;
     outcome.observed = inspected.observed;
     log(`resolve: inspected in ${inspected.seconds.toFixed(1)}s`);
-    outcome.result = convert(text, { ...options, observed: inspected.observed });
+    outcome.result = result;
     return outcome;
   } finally {
     await docker.run(["rmi", "-f", tag], { timeoutMs: 60_000 });

@@ -67,7 +67,7 @@ if [ -n "$entry" ]; then
     fi
   else echo "ENTRY$T"; fi
 fi
-list=$(for a in "$@"; do [ -e "$a" ] && find "$a" -xdev -type f \( -perm -u+x -o -name '*.so' -o -name '*.so.*' -o -name '*.node' \) 2>/dev/null; done | head -n ${MAX_FILES})
+list=$(for a in "$@"; do [ -e "$a" ] && find -H "$a" -xdev -type f \( -perm -u+x -o -name '*.so' -o -name '*.so.*' -o -name '*.node' \) 2>/dev/null; done | head -n ${MAX_FILES})
 printf '%s\n%s\n' "$files" "$list" | sort -u | while IFS= read -r f; do
   [ -n "$f" ] || continue
   k=$(kind "$f")

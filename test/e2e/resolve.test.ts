@@ -5,7 +5,8 @@
 // Skipped without an engine or its base images, unless CI=true or MSB_REQUIRE_ENGINE=1.
 // UPDATE_OBSERVED=1 records the observed facts into case.json (then UPDATE_GOLDEN=1 on
 // test/fixtures.test.ts rewrites Dockerfile.expected; review both).
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
@@ -116,7 +117,7 @@ describe("--resolve real builds", () => {
         try {
           inferred = await sizeOf(staticFile, context, `${tmp}:static`);
         } finally {
-          (await import("node:fs")).rmSync(staticFile, { force: true });
+          rmSync(staticFile, { force: true });
         }
         const expert = await sizeOf(path.join(dir, "expert.Dockerfile"), context, `${tmp}:expert`);
         const conv = report.converted!.image!.size;
@@ -138,6 +139,28 @@ describe("--resolve real builds", () => {
       900_000,
     );
   }
+
+  it.skipIf(!probe.ok)(
+    `a builder that does not build here: the static result stands, saying why${skipNote}`,
+    async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), "msb-resolve-nobuild-"));
+      try {
+        // No registry answers and the engine lacks this tag: the build fails at FROM.
+        const text =
+          'FROM golang:1.99\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\nCMD ["/app"]\n';
+        writeFileSync(path.join(dir, "Dockerfile"), text);
+        const outcome = await resolveDockerfile({ dockerfile: path.join(dir, "Dockerfile") });
+        expect(outcome.built).toBe("original");
+        expect(outcome.fallback).toMatch(/^the builder does not build here/);
+        expect(outcome.observed).toBeNull();
+        expect(outcome.result.decision).toBe("skipped");
+        expect(outcome.result.output).toBe(text);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    120_000,
+  );
 
   afterAll(() => {
     if (rows.length === 0) return;
