@@ -54,7 +54,9 @@ describe("--resolve without an engine", () => {
     const f = join(dir, "Dockerfile");
     writeFileSync(f, RUST);
     const s = streams();
-    expect(await main(["--resolve", "--json", f], s.io)).toBe(0);
+    // --docker names the client, as for verify.
+    delete process.env.DOCKER;
+    expect(await main(["--resolve", "--json", "--docker", "/nonexistent/docker", f], s.io)).toBe(0);
     const report = JSON.parse(s.out());
     expect(report.files[0].resolve.observed).toBeNull();
     expect(report.files[0].resolve.fallback).toMatch(/no container engine/);
@@ -74,7 +76,7 @@ describe("--resolve usage", () => {
     writeFileSync(f, RUST);
     const s = streams();
     expect(await main(["--context", dir, f], s.io)).toBe(2);
-    expect(s.err()).toContain("--context goes with --resolve");
+    expect(s.err()).toContain("--context and --docker go with --resolve");
   });
 });
 

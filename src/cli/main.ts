@@ -83,6 +83,10 @@ export function buildProgram(io: Streams, setExit: (code: number) => void): Comm
       "--context <dir>",
       "with --resolve: the build context (default: the Dockerfile's folder)",
     )
+    .option(
+      "--docker <path>",
+      "with --resolve: docker client (default: $DOCKER, else /usr/bin/docker)",
+    )
     .addHelpText("after", EXAMPLES)
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),

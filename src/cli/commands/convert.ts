@@ -48,6 +48,7 @@ export interface ConvertCliOptions {
   /** --resolve: build and inspect each file's builder first (src/resolve). */
   resolve?: boolean;
   context?: string;
+  docker?: string;
 }
 
 export const FORMATS = ["text", "json", "sarif"] as const;
@@ -169,8 +170,8 @@ export async function runConvert(
     const { runResolve } = await import("./resolve.js");
     return runResolve(paths, opts, base, io);
   }
-  if (opts.context) {
-    io.stderr.write("msb-migrate: --context goes with --resolve (or verify)\n");
+  if (opts.context || opts.docker) {
+    io.stderr.write("msb-migrate: --context and --docker go with --resolve (or verify)\n");
     return 2;
   }
   if (paths.includes("-") && paths.length > 1) {

@@ -50,6 +50,7 @@ export async function runResolve(
         dockerfile: file,
         text: read.text,
         context: opts.context,
+        docker: opts.docker,
         convertOptions: { ...base, path: file },
         log: (l) => io.stderr.write(l + "\n"),
       });
