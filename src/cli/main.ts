@@ -84,6 +84,10 @@ export function buildProgram(io: Streams, setExit: (code: number) => void): Comm
       "with --resolve: the build context (default: the Dockerfile's folder)",
     )
     .option(
+      "--no-verify",
+      "with --resolve: do not prove the observed conversion (by default both images are built and run, and one that does not verify is not written)",
+    )
+    .option(
       "--docker <path>",
       "with --resolve: docker client (default: $DOCKER, else /usr/bin/docker)",
     )

@@ -26,6 +26,19 @@ export interface ResolveOptions {
   docker?: string;
   signal?: AbortSignal;
   log?: (line: string) => void;
+  /**
+   * Prove an observed conversion with `verify` (build and run both images): a result that does
+   * not verify leaves the file alone. Off by default for library callers; the CLI turns it on.
+   */
+  prove?: boolean;
+}
+
+/** What `verify` said of the observed conversion. */
+export interface Proof {
+  verdict: string;
+  originalBytes: number | null;
+  convertedBytes: number | null;
+  errors: string[];
 }
 
 export interface ResolveOutcome {
@@ -40,6 +53,8 @@ export interface ResolveOutcome {
   builderBuild: BuildOutcome | null;
   /** Seconds spent inspecting the built builder (beyond its build). */
   inspectSeconds: number | null;
+  /** With `prove`: what verify said of the observed conversion. */
+  proof: Proof | null;
 }
 
 /** Static leave-alone reasons an observation of the built image can settle. */
@@ -59,6 +74,7 @@ export async function resolveDockerfile(opts: ResolveOptions): Promise<ResolveOu
     built: null,
     builderBuild: null,
     inspectSeconds: null,
+    proof: null,
   };
   const fallBack = (why: string): ResolveOutcome => {
     outcome.fallback = why;
@@ -147,9 +163,55 @@ export async function resolveDockerfile(opts: ResolveOptions): Promise<ResolveOu
     outcome.observed = inspected.observed;
     log(`resolve: inspected in ${inspected.seconds.toFixed(1)}s`);
     outcome.result = result;
+    if (opts.prove && result.decision === "converted") await prove(outcome, text, context, opts);
     return outcome;
   } finally {
     await docker.run(["rmi", "-f", tag], { timeoutMs: 60_000 });
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+/** Builds and runs the original and the observed conversion; one that does not verify is undone. */
+async function prove(
+  outcome: ResolveOutcome,
+  text: string,
+  context: string,
+  opts: ResolveOptions,
+): Promise<void> {
+  const { verifyDockerfile } = await import("../verify/index.js");
+  const result = outcome.result;
+  const report = await verifyDockerfile({
+    dockerfile: opts.dockerfile,
+    context,
+    convertedText: result.output,
+    docker: opts.docker,
+    signal: opts.signal,
+    log: opts.log,
+  });
+  outcome.proof = {
+    verdict: report.verdict,
+    originalBytes: report.original?.image?.size ?? null,
+    convertedBytes: report.converted?.image?.size ?? null,
+    errors: report.errors,
+  };
+  if (report.verdict === "verified") {
+    const o = outcome.proof.originalBytes ?? 0;
+    const c = outcome.proof.convertedBytes ?? 0;
+    result.explanation.push({
+      role: "plan",
+      text: `--resolve: verified: same behaviour, ${o} → ${c} bytes${o > 0 ? ` (-${((100 * (o - c)) / o).toFixed(1)}%)` : ""}`,
+    });
+    return;
+  }
+  // Never a silent wrong rewrite: what does not verify is not written.
+  const message = `--resolve: the observed conversion did not verify (${report.verdict}): ${report.errors[0] ?? "no detail"}`;
+  outcome.result = {
+    ...result,
+    decision: "skipped",
+    output: text,
+    patch: "",
+    stages: [],
+    reasons: [{ code: "verify-failed", message }],
+    explanation: [...result.explanation, { role: "leave", text: message }],
+  };
 }

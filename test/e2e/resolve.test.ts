@@ -162,6 +162,25 @@ describe("--resolve real builds", () => {
     120_000,
   );
 
+  it.skipIf(!probe.ok)(
+    `a library loaded with dlopen() is not observed: the rewrite does not verify, so it is not made${skipNote}`,
+    async () => {
+      const dir = path.join(fixtures, "leave-resolve-dlopen");
+      const dockerfile = path.join(dir, "Dockerfile");
+      const outcome = await resolveDockerfile({
+        dockerfile,
+        context: path.join(dir, "context"),
+        prove: true,
+      });
+      expect(outcome.fallback).toBeNull();
+      expect(outcome.proof?.verdict).toBe("differs");
+      expect(outcome.result.decision).toBe("skipped");
+      expect(outcome.result.reasons[0]?.code).toBe("verify-failed");
+      expect(outcome.result.output).toBe(readFileSync(dockerfile, "utf8"));
+    },
+    600_000,
+  );
+
   afterAll(() => {
     if (rows.length === 0) return;
     const f = (n: number) => formatBytes(n).padStart(9);

@@ -49,6 +49,8 @@ export interface ConvertCliOptions {
   resolve?: boolean;
   context?: string;
   docker?: string;
+  /** --no-verify: with --resolve, do not prove the observed conversion with verify. */
+  verify?: boolean;
 }
 
 export const FORMATS = ["text", "json", "sarif"] as const;

@@ -3,6 +3,7 @@
 // the engine's cache; files only (a build needs a known context).
 import { statSync } from "node:fs";
 import { formatExplanation } from "../../explain.js";
+import { formatBytes } from "../../verify/format.js";
 import { readDockerfileSync } from "../../io/read.js";
 import { writeAtomic } from "../../io/write.js";
 import type { ConvertOptions } from "../../types.js";
@@ -51,6 +52,7 @@ export async function runResolve(
         text: read.text,
         context: opts.context,
         docker: opts.docker,
+        prove: opts.verify !== false,
         convertOptions: { ...base, path: file },
         log: (l) => io.stderr.write(l + "\n"),
       });
@@ -66,13 +68,19 @@ export async function runResolve(
           built: outcome.built,
           builderSeconds: outcome.builderBuild?.seconds ?? null,
           inspectSeconds: outcome.inspectSeconds,
+          proof: outcome.proof,
         },
       };
       if (json) reports.push(report);
       else {
         if (opts.dryRun) io.stdout.write(r.patch);
         if (opts.dryRun) io.stderr.write(formatExplanation(file, r.explanation) + "\n");
-        const how = outcome.fallback ? `static: ${outcome.fallback}` : "observed";
+        const proof = outcome.proof;
+        const proved =
+          proof?.verdict === "verified"
+            ? `; verified: ${formatBytes(proof.originalBytes ?? 0)} → ${formatBytes(proof.convertedBytes ?? 0)}`
+            : "";
+        const how = outcome.fallback ? `static: ${outcome.fallback}` : `observed${proved}`;
         const status =
           r.decision === "converted"
             ? `${write ? "converted" : "would convert"} ${file} [${r.ecosystem} → ${r.plan?.image}] (${how})`
