@@ -67,8 +67,10 @@ if [ -n "$entry" ]; then
     fi
   else echo "ENTRY$T"; fi
 fi
-list=$(for a in "$@"; do [ -e "$a" ] && find -H "$a" -xdev -type f \( -perm -u+x -o -name '*.so' -o -name '*.so.*' -o -name '*.node' \) 2>/dev/null; done | head -n ${MAX_FILES})
-printf '%s\n%s\n' "$files" "$list" | sort -u | while IFS= read -r f; do
+# Libraries and native addons first, then executables (a node_modules holds many executable scripts).
+list=$( { for a in "$@"; do [ -e "$a" ] && find -H "$a" -xdev -type f \( -name '*.so' -o -name '*.so.*' -o -name '*.node' \) 2>/dev/null; done; \
+  for a in "$@"; do [ -e "$a" ] && find -H "$a" -xdev -type f -perm -u+x ! -name '*.so' ! -name '*.so.*' ! -name '*.node' 2>/dev/null; done; } | head -n ${MAX_FILES})
+printf '%s\n%s\n' "$files" "$list" | awk '!seen[$0]++' | while IFS= read -r f; do
   [ -n "$f" ] || continue
   k=$(kind "$f")
   echo "FILE$T$f$T$k$T$(head -n 1 "$f" 2>/dev/null | head -c 200 | tr -d '\r\0' | grep '^#!' || true)"
