@@ -36,7 +36,7 @@ export function describeFile(f: ObservedFile): string {
         `${l.name}${l.package ? ` (${l.package})` : l.path ? " (no package)" : " (NOT FOUND)"}`,
     )
     .join(", ");
-  return `${shown}: ELF, dynamic (${f.libc ?? "?"} loader ${f.interpreter ?? "none"})${f.glibc ? `, needs GLIBC_${f.glibc}` : ""}; loads ${libs || "no library"}`;
+  return `${shown}: ELF, dynamic (${f.interpreter ? `${f.libc ?? "?"} loader ${f.interpreter}` : `a ${f.libc ?? "?"} library`})${f.glibc ? `, needs GLIBC_${f.glibc}` : ""}; loads ${libs || "no library"}`;
 }
 
 /**
@@ -60,6 +60,18 @@ export function withObserved(
   const covered = observed.files.filter(
     (f) => f.kind === "elf" && tp.artifacts.some((a) => under(a.from, f.path)),
   );
+  // Each copy says whether the builder showed what it holds or the file's text implied it.
+  tp = {
+    ...tp,
+    artifacts: tp.artifacts.map((a) => {
+      if (a.why.startsWith("observed: ")) return a;
+      const seen = observed.files.filter((f) => f.kind !== "missing" && under(a.from, f.path));
+      const why = seen.length
+        ? `${a.why}; observed: ${seen.length} native file${seen.length > 1 ? "s" : ""} or script${seen.length > 1 ? "s" : ""} there`
+        : `inferred: ${a.why}`;
+      return { ...a, why };
+    }),
+  };
   if (covered.length === 0) {
     notes.push(
       `observed: no native program or library among the copied files in ${observed.source}; the runtime image is inferred`,
