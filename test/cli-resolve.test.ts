@@ -93,7 +93,9 @@ describe("--resolve with an engine", () => {
       const f = join(dir, "Dockerfile");
       const s = streams();
       expect(await main(["--resolve", "--context", join(dir, "context"), f], s.io)).toBe(0);
-      expect(s.err()).toMatch(/converted .*gcr\.io\/distroless\/static-debian12\] \(observed; verified: [\d.]+ MB → [\d.]+ MB\)/);
+      expect(s.err()).toMatch(
+        /converted .*gcr\.io\/distroless\/static-debian12\] \(observed; verified: [\d.]+ MB → [\d.]+ MB\)/,
+      );
       expect(readFileSync(f, "utf8")).toBe(
         readFileSync(`${fixturesDir}resolve-go-cgo/Dockerfile.expected`, "utf8"),
       );
