@@ -93,7 +93,7 @@ export function withObserved(
       if (!lib.package)
         return leave(
           "runtime-library-unknown",
-          `observed: ${f.path} loads ${lib.path}, which no package of the builder owns (installed by hand?), so the runtime stage cannot install it`,
+          `observed: ${f.path} loads ${lib.path}, which no package of the builder owns (${lib.path.startsWith("/usr/local/") ? "built from source into /usr/local, as the official gcc images do with their libstdc++" : "installed by hand?"}), so the runtime stage cannot install it`,
         );
       owners.add(lib.package);
     }
