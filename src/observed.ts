@@ -72,6 +72,12 @@ export function withObserved(
       return { ...a, why };
     }),
   };
+  if (observed.truncated) {
+    notes.push(
+      "observed: the copied files hold more native files than --resolve reads; the runtime image and packages are inferred",
+    );
+    return { ...tp, runtimeWhy: `inferred: ${tp.runtimeWhy}`, notes };
+  }
   if (covered.length === 0) {
     notes.push(
       `observed: no native program or library among the copied files in ${observed.source}; the runtime image is inferred`,

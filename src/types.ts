@@ -296,6 +296,8 @@ export interface ObservedFacts {
   entry: ObservedFile | null;
   /** Native files under the planned artifacts (ELF programs and libraries, *.so, *.node). */
   files: ObservedFile[];
+  /** The artifacts held more native files than were read: the list is not all of them. */
+  truncated?: boolean;
   /**
    * Files and folders the build added next to the entry program (under its install prefix, e.g.
    * /usr/local), absent from the FROM image: what an install to an unknown prefix wrote.

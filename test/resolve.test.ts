@@ -261,6 +261,14 @@ CMD ["/opt/app/bin/app"]
     expect(r.plan?.image).toBe("gcr.io/distroless/cc-debian12");
   });
 
+  it("more native files than were read: nothing is settled by the partial view", () => {
+    const r = convert(C_PROGRAM, {
+      observed: { ...observed([elf("/usr/local/bin/app", [LIBC])]), truncated: true },
+    });
+    expect(r.plan?.image).toBe("debian:bookworm-slim");
+    expect(r.plan?.imageWhy).toMatch(/^inferred: /);
+  });
+
   it("a shell-form command needs a shell: the slim image instead of distroless cc", () => {
     const text = C_PROGRAM.replace('CMD ["app"]', "CMD app --serve");
     const r = convert(text, { observed: observed([elf("/usr/local/bin/app", [LIBC])]) });

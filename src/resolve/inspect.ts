@@ -69,7 +69,10 @@ if [ -n "$entry" ]; then
 fi
 # Libraries and native addons first, then executables (a node_modules holds many executable scripts).
 list=$( { for a in "$@"; do [ -e "$a" ] && find -H "$a" -xdev -type f \( -name '*.so' -o -name '*.so.*' -o -name '*.node' \) 2>/dev/null; done; \
-  for a in "$@"; do [ -e "$a" ] && find -H "$a" -xdev -type f -perm -u+x ! -name '*.so' ! -name '*.so.*' ! -name '*.node' 2>/dev/null; done; } | head -n ${MAX_FILES})
+  for a in "$@"; do [ -e "$a" ] && find -H "$a" -xdev -type f -perm -u+x ! -name '*.so' ! -name '*.so.*' ! -name '*.node' 2>/dev/null; done; } | head -n ${MAX_FILES + 1})
+if [ "$(printf '%s\n' "$list" | wc -l)" -gt ${MAX_FILES} ]; then
+  echo "TRUNCATED$T"; list=$(printf '%s\n' "$list" | head -n ${MAX_FILES})
+fi
 printf '%s\n%s\n' "$files" "$list" | awk '!seen[$0]++' | while IFS= read -r f; do
   [ -n "$f" ] || continue
   k=$(kind "$f")
@@ -187,6 +190,7 @@ export async function inspectBuilder(
       packageManager: out.pm,
       entry: null,
       files: out.files,
+      ...(out.truncated ? { truncated: true } : {}),
     };
     if (req.entry) {
       const found = out.files.find((f) => f.path === out.entry);
@@ -244,6 +248,7 @@ export function parseInspection(stdout: string): {
   prefix: string | null;
   tree: string[];
   files: ObservedFile[];
+  truncated: boolean;
 } {
   const osVars: Record<string, string> = {};
   for (const l of lines(stdout, "OS")) {
@@ -290,6 +295,7 @@ export function parseInspection(stdout: string): {
     prefix: lines(stdout, "PREFIX")[0] || null,
     tree: lines(stdout, "TREE"),
     files: [...files.values()],
+    truncated: lines(stdout, "TRUNCATED").length > 0,
   };
 }
 
