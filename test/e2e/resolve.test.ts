@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { main } from "../../src/cli/main.js";
 import { convert } from "../../src/index.js";
 import { resolveDockerfile } from "../../src/resolve/index.js";
 import { buildImage, inspectImage } from "../../src/verify/docker.js";
@@ -177,6 +178,22 @@ describe("--resolve real builds", () => {
       expect(outcome.result.decision).toBe("skipped");
       expect(outcome.result.reasons[0]?.code).toBe("verify-failed");
       expect(outcome.result.output).toBe(readFileSync(dockerfile, "utf8"));
+    },
+    600_000,
+  );
+
+  it.skipIf(!probe.ok)(
+    `verify --resolve proves the observed conversion${skipNote}`,
+    async () => {
+      const dir = path.join(fixtures, "resolve-go-cgo");
+      const out: string[] = [];
+      const sink = { write: (s: string) => out.push(s) > 0 } as unknown as NodeJS.WritableStream;
+      const io = { stdout: sink, stderr: sink, stdin: process.stdin };
+      const argv = ["verify", "--resolve", path.join(dir, "Dockerfile")];
+      const code = await main([...argv, "--context", path.join(dir, "context")], io);
+      expect(code, out.join("")).toBe(0);
+      // distroless static: the converted image is a few MB, not a slim Debian's 75.
+      expect(out.join("")).toMatch(/image size +[\d.]+ MB +[1-9]\.\d MB/);
     },
     600_000,
   );
