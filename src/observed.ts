@@ -86,7 +86,15 @@ export function withObserved(
   }
   for (const f of covered) notes.push(`observed: ${describeFile(f)}`);
   // Libraries the copies bring along (a private lib/ folder) need no package.
-  const copied = (p: string) => tp.artifacts.some((a) => under(a.from, p));
+  const inCopies = (p: string) => tp.artifacts.some((a) => under(a.from, p));
+  // An interpreter stack's runtime image is the same interpreter, slim: what the interpreter
+  // itself loads (libruby and what it needs, even built from source into /usr/local) is there.
+  const stack = !NATIVE_CLASSES.has(tp.runtimeClass);
+  const runner = [observed.entry, observed.interpreter].find(
+    (f) => f?.kind === "elf" && !inCopies(f.path),
+  );
+  const ownLibs = new Set(stack ? (runner?.libraries ?? []).map((l) => l.path) : []);
+  const copied = (p: string) => inCopies(p) || ownLibs.has(p);
   const owners = new Set<string>();
   for (const f of covered) {
     for (const lib of f.libraries ?? []) {
@@ -106,8 +114,9 @@ export function withObserved(
   }
   const cc = new Set(images.ccLibraryPackages[observed.packageManager ?? "dpkg"] ?? []);
   const extra = [...owners].filter((p) => !cc.has(p)).sort();
+  const held = [...owners].filter((p) => cc.has(p));
   const packageNote = extra.length
-    ? `observed: the copied native files load libraries of ${extra.join(", ")} (runtime packages); ${[...owners].filter((p) => cc.has(p)).join(", ") || "no C library package"} the runtime image holds`
+    ? `observed: the copied native files load libraries of ${extra.join(", ")} (runtime packages)${held.length ? `; ${held.join(", ")} the runtime image holds` : ""}`
     : `observed: the copied native files load only ${[...owners].join(", ") || "no library"}: no runtime package to install`;
   const observedPackages: ObservedPackages = { names: extra, notes: [packageNote] };
   if (!NATIVE_CLASSES.has(tp.runtimeClass))

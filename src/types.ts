@@ -294,6 +294,8 @@ export interface ObservedFacts {
   packageManager: "dpkg" | "apk" | "rpm" | null;
   /** The program the image's command runs, looked up as the command would (PATH, WORKDIR). */
   entry: ObservedFile | null;
+  /** The program an entry script's #! line names (the interpreter that runs it). */
+  interpreter?: ObservedFile;
   /** Native files under the planned artifacts (ELF programs and libraries, *.so, *.node). */
   files: ObservedFile[];
   /** The artifacts held more native files than were read: the list is not all of them. */

@@ -334,6 +334,40 @@ CMD ["/opt/app/bin/app"]
     expect(guessed.plan?.imageWhy).toMatch(/^inferred: /);
   });
 
+  it("interpreter stacks: what the interpreter itself loads comes with its slim image", () => {
+    const text = readFileSync(`${fixturesDir}e2e-ruby-bundler/Dockerfile`, "utf8");
+    // As in the official ruby images: libruby built from source into /usr/local, no package.
+    const libruby = lib("libruby.so.3.1", "/usr/local/lib/libruby.so.3.1", null);
+    const gmp = lib("libgmp.so.10", "/usr/lib/x86_64-linux-gnu/libgmp.so.10", "libgmp10");
+    const sqlite = lib(
+      "libsqlite3.so.0",
+      "/usr/lib/x86_64-linux-gnu/libsqlite3.so.0",
+      "libsqlite3-0",
+    );
+    const ruby = elf("/usr/local/bin/ruby", [libruby, gmp, LIBC, LOADER]);
+    const ext = elf("/usr/local/bundle/gems/sqlver-0.1.0/lib/sqlver/sqlver.so", [
+      libruby,
+      sqlite,
+      gmp,
+      LIBC,
+    ]);
+    const bundle: ObservedFile = {
+      path: "/usr/local/bin/bundle",
+      name: "bundle",
+      kind: "script",
+      interpreter: "/usr/local/bin/ruby",
+    };
+    const seen = observed([bundle, ruby, ext], { entry: bundle, interpreter: ruby });
+    const r = convert(text, { observed: seen });
+    expect(r.decision).toBe("converted");
+    expect(r.plan?.runtimePackages).toEqual(["libsqlite3-0"]);
+    // Without knowing what runs the script, libruby is a library no package owns.
+    const blind = convert(text, { observed: { ...seen, interpreter: undefined } });
+    expect(blind.reasons[0]?.message).toMatch(
+      /libruby\.so\.3\.1, which no package of the builder owns \(built from source/,
+    );
+  });
+
   it("interpreter stacks: the slim image plus only what the extensions load", () => {
     const c = JSON.parse(readFileSync(`${fixturesDir}resolve-python-ext/case.json`, "utf8"));
     const text = readFileSync(`${fixturesDir}resolve-python-ext/Dockerfile`, "utf8");

@@ -60,6 +60,16 @@ if [ -n "$entry" ]; then
   if [ -n "$p" ] && [ -e "$p" ]; then
     r=$(readlink -f "$p"); echo "ENTRY$T$r"
     files="$r"
+    # A script: the program its #! line names runs it (through env when it says so).
+    if [ "$(kind "$r")" = script ]; then
+      line=$(head -n 1 "$r" | sed 's/^#![[:space:]]*//')
+      i=$(echo "$line" | awk '{print $1}')
+      case "$i" in */env) i=$(command -v "$(echo "$line" | awk '{print ($2 == "-S") ? $3 : $2}')" 2>/dev/null || true) ;; esac
+      if [ -n "$i" ] && [ -e "$i" ]; then
+        i=$(readlink -f "$i"); echo "INTERP$T$i"; files="$files
+$i"
+      fi
+    fi
     if [ "$find_install" = 1 ]; then
       d=$(dirname "$r"); case "$(basename "$d")" in bin|sbin) d=$(dirname "$d") ;; esac
       echo "PREFIX$T$d"
@@ -198,6 +208,8 @@ export async function inspectBuilder(
         ? { ...(found ?? { path: out.entry, kind: "other" as const }), name: req.entry }
         : { path: req.entry, name: req.entry, kind: "missing" };
     }
+    const runner = out.files.find((f) => f.path === out.interpreter);
+    if (runner) observed.interpreter = runner;
     if (observed.entry && observed.entry.kind !== "missing" && req.baseImage) {
       const base = await docker.run(
         [
@@ -245,6 +257,8 @@ export function parseInspection(stdout: string): {
   os: ObservedFacts["os"];
   pm: ObservedFacts["packageManager"];
   entry: string | null;
+  /** The #! program of an entry script. */
+  interpreter: string | null;
   prefix: string | null;
   tree: string[];
   files: ObservedFile[];
@@ -292,6 +306,7 @@ export function parseInspection(stdout: string): {
     os,
     pm,
     entry,
+    interpreter: lines(stdout, "INTERP")[0] || null,
     prefix: lines(stdout, "PREFIX")[0] || null,
     tree: lines(stdout, "TREE"),
     files: [...files.values()],
