@@ -58,6 +58,11 @@ const LEFT_ALONE: [code: string, name: string, short: string][] = [
   ["unsupported", "Unsupported", "A case the converter does not handle (see the message)."],
   ["parse-error", "ParseError", "The shell of a RUN could not be parsed."],
   ["policy", "Policy", "The configuration forbids this rewrite."],
+  [
+    "verify-failed",
+    "VerifyFailed",
+    "--resolve: the rewrite planned from the observed builder did not verify.",
+  ],
   ["too-large", "TooLarge", "The file is over the --max-size limit."],
   ["timeout", "Timeout", "The conversion took longer than the --timeout-ms bound."],
 ];
