@@ -1,7 +1,6 @@
 // Planning with observed facts (`--resolve`): what the built builder image showed replaces what
 // static reading had to guess — the program's real path, whether it links a C library, and which
 // packages own the libraries it loads. Pure: the facts come in as data (ConvertOptions.observed).
-import { posix } from "node:path";
 import { nativeClass } from "./artifacts.js";
 import { images } from "./data.js";
 import { osRelease } from "./releases.js";
@@ -164,8 +163,10 @@ export function withObserved(
 function installedArtifacts(ctx: TransformContext, observed: ObservedFacts): TransformPlan | null {
   const entry = observed.entry;
   if (!entry || entry.kind === "missing" || entry.builtHere !== true) return null;
+  // What else the install wrote must be known too (data files, libraries): not just the entry.
   const installed = observed.installed;
-  const paths = installed?.paths.length ? installed.paths : [entry.path];
+  if (!installed?.paths.length) return null;
+  const paths = installed.paths;
   if (!paths.some((p) => under(p, entry.path))) return null;
   const line = ctx.facts.lines.filter((l) => l.role === "build" || l.role === "artifact").at(-1);
   const artifacts: ArtifactCopy[] = paths.map((p) => ({
@@ -174,7 +175,7 @@ function installedArtifacts(ctx: TransformContext, observed: ObservedFacts): Tra
     why:
       p === entry.path
         ? `observed: the program the image runs (${entry.name ?? p} on PATH), absent from ${ctx.facts.base?.ref}`
-        : `observed: added by the build under ${installed?.prefix ?? posix.dirname(p)}, absent from ${ctx.facts.base?.ref}`,
+        : `observed: added by the build under ${installed.prefix}, absent from ${ctx.facts.base?.ref}`,
     rule: "observed-install",
     line: line?.line ?? 1,
   }));

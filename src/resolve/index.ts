@@ -137,7 +137,8 @@ export async function resolveDockerfile(opts: ResolveOptions): Promise<ResolveOu
           entry: entry?.program.includes("$") ? undefined : entry?.program,
           workdir: facts.finalWorkdir,
           paths,
-          findInstall: planned.decision !== "converted",
+          // Only an unknown artifact is looked for among what the build added.
+          findInstall: staticResult.reasons[0]?.code === "artifact-unknown",
           source: `the ${target ? `builder stage "${target}"` : "original file"} built by --resolve`,
         },
         opts.signal,

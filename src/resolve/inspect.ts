@@ -30,6 +30,8 @@ export interface InspectRequest {
 
 /** At most this many native files are read (a big venv or node_modules has hundreds). */
 const MAX_FILES = 200;
+/** Output kept of one inspect run: a prefix like /usr/local lists thousands of paths. */
+const LISTING_CHARS = 64 * 1024 * 1024;
 /** An install that added more top-level paths than this is not copied path by path. */
 const MAX_INSTALLED = 40;
 
@@ -37,7 +39,7 @@ const MAX_INSTALLED = 40;
 // LIB <file> <name> <path> | OWNER <path> <package> | TREE <path>. Tab-separated.
 const SCRIPT = String.raw`
 T="$(printf '\t')"
-entry="$1"; find_install="$2"; shift 2
+entry="$1"; find_install="$2"; shift 2; prefix=""
 [ -r /etc/os-release ] && grep -E '^(ID|VERSION_ID|VERSION_CODENAME)=' /etc/os-release | sed "s/^/OS$T/"
 pm=""
 if command -v dpkg >/dev/null 2>&1; then pm=dpkg; elif command -v apk >/dev/null 2>&1; then pm=apk; elif command -v rpm >/dev/null 2>&1; then pm=rpm; fi
@@ -72,8 +74,8 @@ $i"
     fi
     if [ "$find_install" = 1 ]; then
       d=$(dirname "$r"); case "$(basename "$d")" in bin|sbin) d=$(dirname "$d") ;; esac
-      echo "PREFIX$T$d"
-      find "$d" -xdev 2>/dev/null | sed "s/^/TREE$T/"
+      # The whole file system or /usr is no install prefix to compare.
+      case "$d" in /|/usr) ;; *) prefix="$d"; echo "PREFIX$T$d" ;; esac
     fi
   else echo "ENTRY$T"; fi
 fi
@@ -112,6 +114,8 @@ owner() {
 [ -n "$pm" ] && sed -n "s/^LIB$T[^$T]*$T[^$T]*$T\(\/.*\)/\1/p" /tmp/.msb-files | sort -u | while IFS= read -r lp; do
   echo "OWNER$T$lp$T$(owner "$lp")"
 done
+# Last: the (long) listing of the install prefix.
+[ -n "$prefix" ] && find "$prefix" -xdev 2>/dev/null | sed "s/^/TREE$T/"
 exit 0
 `;
 
@@ -161,7 +165,12 @@ export async function inspectBuilder(
         ok: false,
         reason: `cannot create a container of the builder: ${firstLine(created.stderr)}`,
       };
-    const ran = await docker.run(["start", "-a", name], { signal, timeoutMs: 300_000 });
+    // A prefix listing can be long: keep all of it (the facts come first, the listing last).
+    const ran = await docker.run(["start", "-a", name], {
+      signal,
+      timeoutMs: 300_000,
+      maxChars: LISTING_CHARS,
+    });
     if (ran.code !== 0)
       return {
         ok: false,
@@ -226,7 +235,7 @@ export async function inspectBuilder(
           req.findInstall ? (out.prefix ?? "") : "",
           observed.entry.path,
         ],
-        { signal, timeoutMs: 120_000 },
+        { signal, timeoutMs: 120_000, maxChars: LISTING_CHARS },
       );
       if (base.code === 0) {
         const has = new Set(lines(base.stdout, "HAS"));
