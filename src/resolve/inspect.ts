@@ -219,7 +219,8 @@ export async function inspectBuilder(
     }
     const runner = out.files.find((f) => f.path === out.interpreter);
     if (runner) observed.interpreter = runner;
-    if (observed.entry && observed.entry.kind !== "missing" && req.baseImage) {
+    // Only an install to an unknown prefix needs to know what the FROM image already had.
+    if (req.findInstall && observed.entry && observed.entry.kind !== "missing" && req.baseImage) {
       const base = await docker.run(
         [
           "run",
