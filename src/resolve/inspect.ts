@@ -35,8 +35,9 @@ const LISTING_CHARS = 64 * 1024 * 1024;
 /** An install that added more top-level paths than this is not copied path by path. */
 const MAX_INSTALLED = 40;
 
-// Lines out: OS <os-release line> | PM <db> | ENTRY <path> | FILE <path> <kind> <first line> |
-// LIB <file> <name> <path> | OWNER <path> <package> | TREE <path>. Tab-separated.
+// Lines out, tab-separated: OS <os-release line> | PM <db> | ENTRY <path> | INTERP <#! program> |
+// PREFIX <dir> | TRUNCATED | FILE <path> <kind> <#! line> | LIB <file> <name> <path> |
+// OWNER <path> <package> | TREE <path> (last: it can be long).
 const SCRIPT = String.raw`
 T="$(printf '\t')"
 entry="$1"; find_install="$2"; shift 2; prefix=""
