@@ -53,7 +53,7 @@ export function listenForCancel(options: CancelOptions): Cancellation {
   let received: StopSignal | null = null;
   const on = (sig: StopSignal) => {
     if (received) {
-      options.log(`${sig} again: stopping now`);
+      options.log(`${sig === received ? `${sig} again` : `then ${sig}`}: stopping now`);
       runHardExitCleanups();
       exit(SIGNAL_EXIT_CODE[received]);
     }

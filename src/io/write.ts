@@ -1,7 +1,7 @@
 // Atomic writes: temp file beside the target, fsync, rename; mode and owner kept; never over a
 // changed or read-only file. On any failure the temp file is removed and the target is untouched.
 import { randomBytes } from "node:crypto";
-import { constants, promises as fs, rmSync } from "node:fs";
+import { closeSync, constants, openSync, promises as fs, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { onHardExit } from "./cancel.js";
 import { describeFsError, InputError, sha256, type ReadFile } from "./read.js";
@@ -50,8 +50,11 @@ export async function writeAtomic(
     await fs.access(target, constants.W_OK).catch((error: unknown) => {
       throw new InputError(path, `cannot write: ${describeFsError(error)}`, "unwritable");
     });
-    handle = await fs.open(tmp, "wx", original.mode);
+    // Created synchronously, so a second Ctrl-C (handled on this thread) never runs while the
+    // file is being created: its clean-up always sees it, or it never comes to exist.
+    closeSync(openSync(tmp, "wx", original.mode));
     created = true;
+    handle = await fs.open(tmp, "r+");
     await handle.writeFile(text, "utf8");
     // Same mode (umask may have narrowed it) and, when we may, the same owner as the original.
     await handle.chmod(original.mode);
