@@ -19,6 +19,8 @@ export interface SignalledRun {
 export interface SignalPlan {
   /** Sends the signal once this is true of the stderr so far. */
   when: (stderr: string) => boolean;
+  /** Or once this is true of the file system (looked at every 20 ms: work in progress, say). */
+  whenOnDisk?: () => boolean;
   signal: NodeJS.Signals;
   /**
    * A second signal, sent right after the first: a different one, since the kernel merges a
@@ -38,18 +40,26 @@ export function runAndSignal(argv: string[], plan: SignalPlan): Promise<Signalle
   let stdout = "";
   let stderr = "";
   let signalled = false;
+  const send = () => {
+    signalled = true;
+    clearInterval(poll);
+    child.kill(plan.signal);
+    if (plan.then) child.kill(plan.then);
+  };
+  const poll = setInterval(() => {
+    if (!signalled && plan.whenOnDisk?.()) send();
+  }, 20);
   child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
   child.stderr.on("data", (c: Buffer) => {
     stderr += c.toString();
-    if (!signalled && plan.when(stderr)) {
-      signalled = true;
-      child.kill(plan.signal);
-      if (plan.then) child.kill(plan.then);
-    }
+    if (!signalled && plan.when(stderr)) send();
   });
   return new Promise((resolve, reject) => {
     child.on("error", reject);
-    child.on("close", (code, killedBy) => resolve({ code, killedBy, stdout, stderr, signalled }));
+    child.on("close", (code, killedBy) => {
+      clearInterval(poll);
+      resolve({ code, killedBy, stdout, stderr, signalled });
+    });
   });
 }
 

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { Option, type Command } from "commander";
 import { defaultJobs } from "../../bulk/index.js";
+import { listenForCancel, SIGNAL_EXIT_CODE } from "../../io/cancel.js";
 import { GITHUB_API, GITLAB_URL, type Host } from "../../pr/host.js";
 import type { RetryPolicy } from "../../pr/ratelimit.js";
 import { addSecret, errorText, redact } from "../../pr/redact.js";
@@ -180,6 +181,8 @@ export function registerPr(
     )
     .action(async (o: PrCliOptions, cmd: Command) => {
       const log = (line: string) => process.stderr.write(redact(line) + "\n");
+      // Ctrl-C / SIGTERM: no repository starts; the one in progress stops at its next step.
+      const cancel = listenForCancel({ log: (line) => log(`msb-migrate pr: ${line}`) });
       try {
         if (o.merge) {
           setExit(await runMerge(o, log));
@@ -231,6 +234,7 @@ export function registerPr(
           exclude: o.exclude,
           log,
           sleep: prTestHooks.sleep,
+          signal: cancel.signal,
         });
         if (!o.dryRun && !o.push && !o.openPr) {
           log("nothing was pushed: pass --push to push branches, --open-pr to open pull requests");
@@ -238,9 +242,19 @@ export function registerPr(
         process.stdout.write(renderPrSummary(records));
         if (o.report) await writePrReport(o.report, records);
         setExit(records.some((r) => r.status === "failed") ? 1 : 0);
+        if (cancel.received) {
+          const left = records.filter((r) => r.cancelled).length;
+          log(
+            `msb-migrate pr: cancelled: ${left} repositor${left === 1 ? "y" : "ies"} not done (recorded in ${stateFile ?? "no state file"}); ` +
+              `rerun, or pass --only-failed ${stateFile ?? "STATE"}, to resume`,
+          );
+          setExit(SIGNAL_EXIT_CODE[cancel.received]);
+        }
       } catch (e) {
         process.stderr.write(`msb-migrate pr: ${errorText(e)}\n`);
-        setExit(2);
+        setExit(cancel.received ? SIGNAL_EXIT_CODE[cancel.received] : 2);
+      } finally {
+        cancel.dispose();
       }
     });
 }
