@@ -42,6 +42,7 @@ import { loadOrgRepos, loadRepos, sourceKind, type RepoSpec } from "./repos.js";
 import { createPrSafely } from "./retry.js";
 import { formatShard, selectShard, type Shard } from "./shard.js";
 import { readState, StateWriter, type RepoRecord, type StateFile } from "./state.js";
+import type { ContainerLimits } from "../verify/limits.js";
 import { loadVerify, type VerifyFn } from "./verify.js";
 
 export interface PrOptions {
@@ -74,6 +75,8 @@ export interface PrOptions {
   /** Where to keep the state of this run (null: nowhere). */
   stateFile: string | null;
   verify: boolean;
+  /** Bounds of the containers --verify starts (default: src/verify/limits.ts). */
+  verifyLimits?: Partial<ContainerLimits>;
   author?: GitIdentity;
   committer?: GitIdentity;
   exclude?: string[];
@@ -325,7 +328,9 @@ async function processRepo(
       if (result && text !== null && entry.decision === "converted" && result.output !== text) {
         if (verifyFn) {
           try {
-            sizes.push({ ...(await verifyFn(abs, result.output, path.dirname(abs))), path: rel });
+            const options = { limits: opts.verifyLimits, signal: opts.signal };
+            const row = await verifyFn(abs, result.output, path.dirname(abs), options);
+            sizes.push({ ...row, path: rel });
           } catch (e) {
             sizes.push({ path: rel, note: `verify failed: ${errorText(e)}` });
           }

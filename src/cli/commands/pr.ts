@@ -5,6 +5,7 @@ import { listenForCancel, SIGNAL_EXIT_CODE } from "../../io/cancel.js";
 import { GITHUB_API, GITLAB_URL, type Host } from "../../pr/host.js";
 import type { RetryPolicy } from "../../pr/ratelimit.js";
 import { addSecret, errorText, redact } from "../../pr/redact.js";
+import { memorySize, processCount } from "./verify.js";
 
 // git, GitHub and GitLab clients load only when `pr` runs: the main command starts without them.
 
@@ -32,6 +33,8 @@ interface PrCliOptions {
   state: string;
   report?: string;
   verify?: boolean;
+  verifyMemory?: string;
+  verifyPids?: number;
   author?: string;
   committer?: string;
   exclude?: string[];
@@ -165,6 +168,16 @@ export function registerPr(
     .option("--state <file>", "state file to write", "msb-migrate-state.json")
     .option("--report <file>", "write the run report (.md or .json)")
     .option("--verify", "build both images per Dockerfile and put the size table in the PR body")
+    .option(
+      "--verify-memory <size>",
+      "with --verify: memory of each smoke-run container, swap included (default 512m)",
+      memorySize,
+    )
+    .option(
+      "--verify-pids <n>",
+      "with --verify: processes each smoke-run container may run at once (default 256)",
+      processCount,
+    )
     .option("--author <ident>", 'commit author "Name <email>" (default: git config)')
     .option(
       "--committer <ident>",
@@ -229,6 +242,10 @@ export function registerPr(
           shard,
           stateFile,
           verify: !!o.verify,
+          verifyLimits: {
+            ...(o.verifyMemory ? { memory: o.verifyMemory } : {}),
+            ...(o.verifyPids ? { pids: o.verifyPids } : {}),
+          },
           author: o.author ? parseIdentity(o.author) : undefined,
           committer: o.committer ? parseIdentity(o.committer) : undefined,
           exclude: o.exclude,

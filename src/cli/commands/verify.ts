@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { Command, InvalidArgumentError } from "commander";
+import { isMemorySize } from "../../verify/limits.js";
 import type { Streams } from "../output.js";
 
 // The verify library (child processes, HTTP probes) loads only when `verify` runs: the main
@@ -21,6 +22,20 @@ interface VerifyFlags {
   timeout?: number;
   cache: boolean;
   runtimeImage?: string;
+  memory?: string;
+  pids?: number;
+}
+
+/** --memory: docker's size syntax, checked here so a typo is a usage error, not a build. */
+export function memorySize(value: string): string {
+  if (!isMemorySize(value)) throw new InvalidArgumentError("expected a size such as 512m or 1g");
+  return value;
+}
+
+export function processCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("expected a whole number > 0");
+  return n;
 }
 
 function seconds(value: string): number {
@@ -57,12 +72,24 @@ export function registerVerify(
       "run these arguments instead of the image's command (quoted like a shell)",
     )
     .option("--timeout <seconds>", "smoke run timeout", seconds)
+    .option(
+      "--memory <size>",
+      "memory of each smoke-run container, swap included (same for both images; default 512m)",
+      memorySize,
+    )
+    .option(
+      "--pids <n>",
+      "processes each smoke-run container may run at once (same for both; default 256)",
+      processCount,
+    )
     .option("--runtime-image <ref>", "runtime base image for the conversion")
     .option("--no-cache", "build without BuildKit's cache")
     .option("--json", "print the report as JSON")
     .addHelpText(
       "after",
-      "\nExit status: 0 verified, 1 behaviour or contract differs, 2 could not verify (no engine, build failed).",
+      "\nSmoke runs are bounded: memory (no swap) and process limits, no new privileges, the\n" +
+        "timeout; the original and the converted image get the same bounds.\n" +
+        "\nExit status: 0 verified, 1 behaviour or contract differs, 2 could not verify (no engine, build failed).",
     )
     .action(async (file: string, flags: VerifyFlags) => {
       setExit(await runVerify(file, flags, io));
@@ -102,7 +129,15 @@ async function runVerify(file: string, flags: VerifyFlags, io: Streams): Promise
       convertedText,
       convertOptions: flags.runtimeImage ? { runtimeImage: flags.runtimeImage } : undefined,
       docker: flags.docker,
-      smoke: { args: smokeArgs, http: flags.http, timeoutSec: flags.timeout },
+      smoke: {
+        args: smokeArgs,
+        http: flags.http,
+        timeoutSec: flags.timeout,
+        limits: {
+          ...(flags.memory ? { memory: flags.memory } : {}),
+          ...(flags.pids ? { pids: flags.pids } : {}),
+        },
+      },
       noCache: !flags.cache,
       signal: abort.signal,
       log: flags.json ? undefined : (line) => io.stderr.write(`${line}\n`),
