@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { Command, InvalidArgumentError } from "commander";
+import { SIGNAL_EXIT_CODE } from "../../io/cancel.js";
 import { isMemorySize } from "../../verify/limits.js";
 import type { Streams } from "../output.js";
 
@@ -112,15 +113,18 @@ async function runVerify(file: string, flags: VerifyFlags, io: Streams): Promise
   }
 
   const abort = new AbortController();
-  let interrupted = false;
-  const onSigint = () => {
-    if (interrupted) process.exit(130); // second Ctrl-C: give up on cleanup
-    interrupted = true;
+  // 130 for SIGINT, 143 for SIGTERM (128 + the signal's number), as the other commands.
+  let interrupted: number | null = null;
+  const onSignal = (code: number) => {
+    if (interrupted) process.exit(interrupted); // a second signal: give up on cleanup
+    interrupted = code;
     io.stderr.write("interrupted: removing temporary containers and images…\n");
     abort.abort();
   };
+  const onSigint = () => onSignal(SIGNAL_EXIT_CODE.SIGINT);
+  const onSigterm = () => onSignal(SIGNAL_EXIT_CODE.SIGTERM);
   process.on("SIGINT", onSigint);
-  process.on("SIGTERM", onSigint);
+  process.on("SIGTERM", onSigterm);
   try {
     const { formatReport, verifyDockerfile } = await import("../../verify/index.js");
     const report = await verifyDockerfile({
@@ -142,7 +146,7 @@ async function runVerify(file: string, flags: VerifyFlags, io: Streams): Promise
       signal: abort.signal,
       log: flags.json ? undefined : (line) => io.stderr.write(`${line}\n`),
     });
-    if (interrupted) return 130;
+    if (interrupted) return interrupted;
     if (!flags.json && report.original === null) {
       // Nothing was built (no engine, converter refused…): the error alone says it all.
       io.stderr.write(`msb-migrate verify: ${report.errors.join("\n")}\n`);
@@ -154,6 +158,6 @@ async function runVerify(file: string, flags: VerifyFlags, io: Streams): Promise
     return report.exitCode;
   } finally {
     process.off("SIGINT", onSigint);
-    process.off("SIGTERM", onSigint);
+    process.off("SIGTERM", onSigterm);
   }
 }
