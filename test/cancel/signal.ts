@@ -7,6 +7,7 @@ import { repoRoot } from "../helpers.js";
 import { tempDir } from "../tmp.js";
 
 export interface SignalledRun {
+  pid: number;
   code: number | null;
   /** Set when the process was ended by a signal it did not handle. */
   killedBy: NodeJS.Signals | null;
@@ -58,7 +59,7 @@ export function runAndSignal(argv: string[], plan: SignalPlan): Promise<Signalle
     child.on("error", reject);
     child.on("close", (code, killedBy) => {
       clearInterval(poll);
-      resolve({ code, killedBy, stdout, stderr, signalled });
+      resolve({ pid: child.pid!, code, killedBy, stdout, stderr, signalled });
     });
   });
 }
