@@ -11,6 +11,7 @@ import { onHardExit } from "../io/cancel.js";
 import { readDockerfile } from "../io/read.js";
 import { convert } from "../index.js";
 import type { ConvertOptions, ConvertResult } from "../types.js";
+import type { ContainerLimits } from "../verify/limits.js";
 import {
   commitMessage,
   defaultBody,
@@ -42,7 +43,6 @@ import { loadOrgRepos, loadRepos, sourceKind, type RepoSpec } from "./repos.js";
 import { createPrSafely } from "./retry.js";
 import { formatShard, selectShard, type Shard } from "./shard.js";
 import { readState, StateWriter, type RepoRecord, type StateFile } from "./state.js";
-import type { ContainerLimits } from "../verify/limits.js";
 import { loadVerify, type VerifyFn } from "./verify.js";
 
 export interface PrOptions {
@@ -505,7 +505,9 @@ async function processRepo(
       const done = actions.length ? ` after: ${actions.join(", ")}` : "";
       rec.cancelled = true;
       rec.action = `interrupted${done}`;
-      rec.error = `${stopReason(opts.signal)} before it was done${done}; ${RESUME}`;
+      // A git command the signal stopped says so in its own words: kept after ours.
+      const why = e instanceof Cancelled ? "" : ` (${rec.error})`;
+      rec.error = `${stopReason(opts.signal)} before it was done${done}; ${RESUME}${why}`;
     }
     log(`failed: ${rec.error}`);
     return rec;
