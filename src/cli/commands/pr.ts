@@ -192,6 +192,12 @@ export function registerPr(
       "--merge <state...>",
       "merge these state files into --state (and --report); nothing else runs",
     )
+    .addHelpText(
+      "after",
+      "\nCtrl-C or SIGTERM stops the run between steps (exit 130/143): temporary clones and\n" +
+        "worktrees are removed, and the state file marks each repository not done as failed and\n" +
+        "cancelled; --only-failed STATE (or a plain rerun) resumes.",
+    )
     .action(async (o: PrCliOptions, cmd: Command) => {
       const log = (line: string) => process.stderr.write(redact(line) + "\n");
       // Ctrl-C / SIGTERM: no repository starts; the one in progress stops at its next step.
