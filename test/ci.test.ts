@@ -2,13 +2,13 @@
 // environment (the runner's $GITHUB_STEP_SUMMARY and $GITHUB_OUTPUT files), and the pre-commit
 // hook's entry on the staged Dockerfiles pre-commit would pass it.
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { isDockerfileName } from "../src/bulk/index.js";
 import { repoRoot } from "./helpers.js";
+import { tempDir } from "./tmp.js";
 
 const GO =
   'FROM golang:1.19\nWORKDIR /src\nCOPY . .\nRUN CGO_ENABLED=0 go build -o /out/app .\nCMD ["/out/app"]\n';
@@ -47,7 +47,7 @@ function expand(text: string, inputs: Record<string, string>): string {
 }
 
 function workspace(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "msb-action-"));
+  const dir = tempDir("msb-action-");
   for (const [rel, text] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
     writeFileSync(path.join(dir, rel), text);
@@ -61,7 +61,7 @@ function workspace(files: Record<string, string>): string {
  * is installed already, and a production-only install would take its test tools away.
  */
 function runAction(ws: string, inputs: Record<string, string>) {
-  const runner = mkdtempSync(path.join(tmpdir(), "msb-runner-"));
+  const runner = tempDir("msb-runner-");
   const summary = path.join(runner, "summary.md");
   const output = path.join(runner, "output.txt");
   writeFileSync(summary, "");
@@ -218,7 +218,7 @@ describe(".pre-commit-hooks.yaml", () => {
   it("its entry, run as pre-commit runs it on the staged files, fails on a convertible one", () => {
     const ws = workspace({ "api/Dockerfile": GO, "web/Dockerfile": NOTHING, "README.md": "hi\n" });
     // pre-commit installs the package, which puts `msb-migrate` on PATH.
-    const bin = mkdtempSync(path.join(tmpdir(), "msb-bin-"));
+    const bin = tempDir("msb-bin-");
     writeFileSync(
       path.join(bin, "msb-migrate"),
       `#!/bin/sh\nexec "${process.execPath}" "${repoRoot}bin/msb-migrate.js" "$@"\n`,

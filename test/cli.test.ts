@@ -1,21 +1,13 @@
 // The CLI end to end: real files in a temp dir, the real binary for git apply.
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import {
-  chmodSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { beforeEach, describe, expect, it } from "vitest";
 import { main } from "../src/cli/main.js";
 import { repoRoot } from "./helpers.js";
+import { tempDir } from "./tmp.js";
 
 const GO =
   'FROM golang:1.19\nWORKDIR /src\nCOPY . .\nRUN CGO_ENABLED=0 go build -o /out/app .\nCMD ["/out/app"]\n';
@@ -61,7 +53,7 @@ function treeHash(dir: string): string {
 
 let dir: string;
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "msb-cli-"));
+  dir = tempDir("msb-cli-");
   mkdirSync(join(dir, "svc/api"), { recursive: true });
   mkdirSync(join(dir, "node_modules/x"), { recursive: true });
   writeFileSync(join(dir, "svc/api/Dockerfile"), GO);

@@ -1,7 +1,6 @@
 // The corpus evaluation as a regression test: the figures may only get better.
 // Floors are pinned from the last run; after an improvement, raise them (npm run eval shows the new figures).
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
@@ -12,6 +11,7 @@ import {
   summariseStages,
   toMarkdown,
 } from "../scripts/eval.js";
+import { tempDir } from "./tmp.js";
 
 /** Converted files per INDEX ecosystem, open + extra. Floors: a drop fails, a gain passes. */
 const CONVERTED_FLOOR: Record<string, number> = {
@@ -71,7 +71,7 @@ describe.skipIf(!root)(
 );
 
 describe("eval scoring", () => {
-  const dir = mkdtempSync(join(tmpdir(), "msb-eval-"));
+  const dir = tempDir("msb-eval-");
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("tallies by INDEX: missed converts, files left alone, errors", () => {

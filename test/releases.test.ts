@@ -1,16 +1,7 @@
 import { spawnSync } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -26,6 +17,7 @@ import {
   tagRelease,
   type OsRelease,
 } from "../src/releases.js";
+import { tempDir } from "./tmp.js";
 
 const DATA = new URL("../data/releases/", import.meta.url);
 
@@ -381,7 +373,7 @@ describe("the generator on a synthetic history", () => {
   beforeAll(async () => {
     // The image sources (for --sources): 28 is built FROM app:1.0-slim through an ARG and a
     // build stage, 29 FROM app:28, 30-alpine (named only "alpine") FROM app:1.0-alpine3.19.
-    sources = mkdtempSync(join(tmpdir(), "msb-image-sources-"));
+    sources = tempDir("msb-image-sources-");
     const src = join(sources, "x", "app-src");
     mkdirSync(src, { recursive: true });
     git(src, ["init", "-q"]);
@@ -396,8 +388,8 @@ describe("the generator on a synthetic history", () => {
       "sources",
     );
     const source = git(src, ["rev-parse", "HEAD"]);
-    dir = mkdtempSync(join(tmpdir(), "msb-official-images-"));
-    out = mkdtempSync(join(tmpdir(), "msb-releases-"));
+    dir = tempDir("msb-official-images-");
+    out = tempDir("msb-releases-");
     git(dir, ["init", "-q", "-b", "master"]);
     commit(
       dir,
@@ -532,7 +524,7 @@ describe("the generator on a synthetic history", () => {
   it("with --sources, entries that name no release follow their Dockerfile's FROM", async () => {
     expect(data.tagRelease("app", "28")).toBeNull();
     expect(data.tagRelease("app", "30-alpine")?.os.key).toBe("alpine");
-    const out2 = mkdtempSync(join(tmpdir(), "msb-releases-"));
+    const out2 = tempDir("msb-releases-");
     try {
       await generate({ officialImages: dir, out: out2, mirror: null, sources });
       const withSources = new ReleaseData(out2);
@@ -605,7 +597,7 @@ describe("finalBase: the image a Dockerfile's final stage is built FROM", () => 
 
 describe("aptMirror", () => {
   it("reads the main archive from deb822 sources, not the security one", () => {
-    const etc = mkdtempSync(join(tmpdir(), "msb-apt-"));
+    const etc = tempDir("msb-apt-");
     mkdirSync(join(etc, "sources.list.d"));
     writeFileSync(
       join(etc, "sources.list.d", "debian.sources"),
@@ -617,7 +609,7 @@ describe("aptMirror", () => {
   });
 
   it("reads sources.list deb lines (options allowed), and says null when there are none", () => {
-    const etc = mkdtempSync(join(tmpdir(), "msb-apt-"));
+    const etc = tempDir("msb-apt-");
     expect(aptMirror(etc)).toBeNull();
     writeFileSync(
       join(etc, "sources.list"),

@@ -1,9 +1,8 @@
 // --format sarif: the log validates against the SARIF 2.1.0 schema, names files relative to the
 // scanned folder, and its fixes, applied to the original files, give the converted text.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import AjvDraft04 from "ajv-draft-04";
@@ -15,6 +14,7 @@ import { convert } from "../src/index.js";
 import { patchReplacements, SARIF_SCHEMA } from "../src/report/sarif.js";
 import { RULES } from "../src/report/sarif-rules.js";
 import { repoRoot } from "./helpers.js";
+import { tempDir } from "./tmp.js";
 
 // The SARIF 2.1.0 JSON schema (draft-04) as Microsoft's SARIF SDK ships it in an npm package:
 // the 2.1.0-rtm.5 text the OASIS standard was approved from.
@@ -81,7 +81,7 @@ function applyFix(text: string, replacements: Sarif.Replacement[]): string {
 }
 
 function scanDir() {
-  const dir = mkdtempSync(join(tmpdir(), "msb-sarif-"));
+  const dir = tempDir("msb-sarif-");
   mkdirSync(join(dir, "svc", "api"), { recursive: true });
   mkdirSync(join(dir, "svc", "core lib"), { recursive: true });
   writeFileSync(join(dir, "svc", "api", "Dockerfile"), GO);

@@ -23,6 +23,7 @@ export function wantsBar(stream: ProgressStream, options: ProgressOptions = {}):
 export function createProgress(stream: ProgressStream, options: ProgressOptions = {}) {
   const bar = wantsBar(stream, options);
   return (e: BulkEvent): void => {
+    if (e.type === "stale") return; // the caller says what it did with them
     if (e.type === "start") {
       if (!bar) stream.write(`${e.total} Dockerfile(s) found\n`);
       return;

@@ -1,10 +1,11 @@
 // Renders the bulk summary for people (terminal, Markdown) and machines (JSON). The --report file
 // is written as the run goes (openBulkReport), so a 100,000-file run never holds its rows.
-import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
+import { createReadStream, createWriteStream, rmSync, type WriteStream } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { finished } from "node:stream/promises";
+import { onHardExit } from "../io/cancel.js";
 import type { BulkSummary, FileOutcome } from "./run.js";
 
 // ---- writing with backpressure -----------------------------------------------------------------
@@ -77,7 +78,12 @@ export function renderSummaryText(s: BulkSummary): string {
   for (const o of s.firstErrors) lines.push(`error: ${o.path}: ${o.error}`);
   const more = s.errors - s.firstErrors.length;
   if (more > 0) lines.push(`… and ${more} more error(s) (--report FILE lists every file)`);
+  if (s.cancelled) lines.push(cancelledText(s.cancelled.notReached));
   return lines.join("\n") + "\n";
+}
+
+function cancelledText(notReached: number): string {
+  return `cancelled: ${notReached} file(s) not reached; run the same command again to finish`;
 }
 
 // ---- Markdown and JSON reports -----------------------------------------------------------------
@@ -107,6 +113,7 @@ function markdownHead(s: BulkSummary): string[] {
     `| ${s.files} | ${s.converted} | ${s.unchanged} | ${s.skipped} | ${s.errors} |`,
     "",
   ];
+  if (s.cancelled) out.push(`**${cancelledText(s.cancelled.notReached)}**`, "");
   const reasons = Object.entries(s.byReason).sort((a, b) => b[1] - a[1]);
   if (reasons.length) {
     out.push("## Left alone by reason", "", "| reason | files |", "| --- | ---: |");
@@ -169,6 +176,7 @@ export async function openBulkReport(file: string): Promise<BulkReportWriter> {
   await writeFile(file, "", "utf8");
   const json = file.toLowerCase().endsWith(".json");
   const dir = await mkdtemp(path.join(os.tmpdir(), "msb-report-"));
+  const forget = onHardExit(() => rmSync(dir, { recursive: true, force: true }));
   const spools = new Map<string, Spool>();
   const doc = new JsonArrayDocument("files");
 
@@ -221,11 +229,13 @@ export async function openBulkReport(file: string): Promise<BulkReportWriter> {
       } finally {
         out.destroy();
         await rm(dir, { recursive: true, force: true });
+        forget();
       }
     },
     async abort() {
       for (const s of spools.values()) s.stream.destroy();
       await rm(dir, { recursive: true, force: true });
+      forget();
     },
   };
 }

@@ -4,6 +4,7 @@
 // Memory stays flat in the number of files: each finished file goes to `onResult` (in input order)
 // and is dropped; the summary keeps counters and the first few errors only. Only the list of paths
 // found grows with the tree (100,000 paths are a few MB).
+import { rm } from "node:fs/promises";
 import os from "node:os";
 import { convert as realConvert } from "../index.js";
 import { boundFor, convertBounded, type TimeoutPolicy } from "../io/bounded.js";
@@ -43,6 +44,8 @@ export interface BulkSummary {
   /** The first ERROR_LIST_LIMIT files that errored, in input order. */
   firstErrors: FileOutcome[];
   durationMs: number;
+  /** Set when a signal stopped the run: files found but never started. */
+  cancelled?: { notReached: number };
 }
 
 /** One finished file, handed to `onResult` in input order, then dropped by runBulk. */
@@ -59,6 +62,8 @@ export interface FileDone {
 export type BulkEvent =
   /** `workers`: threads converting, when a pool runs (absent: converting in this thread). */
   | { type: "start"; total: number; workers?: number }
+  /** A temporary file an earlier run left (stopped at once); removed when the run writes. */
+  | { type: "stale"; path: string; removed: boolean }
   | { type: "file"; done: number; total: number; outcome: FileOutcome }
   | { type: "done"; summary: BulkSummary };
 
@@ -88,6 +93,11 @@ export interface BulkOptions extends WalkOptions {
   onResult?: (done: FileDone) => void | Promise<void>;
   /** Files finished or in flight ahead of the next one to hand on (default: max(32, 8 × jobs)). */
   window?: number;
+  /**
+   * Once aborted, no further file is started: the files in flight finish (their writes are
+   * atomic) and are handed on, and the summary counts the rest as not reached.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -268,6 +278,7 @@ export async function forEachOrdered<T>(
   window: number,
   work: (i: number) => Promise<T>,
   emit: (value: T, i: number) => void | Promise<void>,
+  signal?: AbortSignal,
 ): Promise<void> {
   const ready = new Map<number, T>();
   let next = 0; // next index to start
@@ -292,7 +303,7 @@ export async function forEachOrdered<T>(
   };
   const span = Math.max(1, window);
   const worker = async () => {
-    while (!failed && next < count) {
+    while (!failed && !signal?.aborted && next < count) {
       if (next - emitted >= span) {
         await new Promise<void>((r) => waiters.push(r));
         continue;
@@ -324,6 +335,7 @@ export async function runBulk(
 ): Promise<BulkSummary> {
   const started = Date.now();
   const walked = await walkDockerfiles(paths, options);
+  await removeStaleTemp(walked.staleTemp, options.write === true, onEvent);
   const files = new PathList(walked.files);
   walked.files = [];
   const tally = new Tally();
@@ -362,14 +374,36 @@ export async function runBulk(
         // After the file's own output, so a progress bar is redrawn below it.
         onEvent({ type: "file", done: ++done, total: files.length, outcome });
       },
+      options.signal,
     );
   } finally {
     await pool?.close();
   }
   const summary = tally.summary;
   summary.durationMs = Date.now() - started;
+  if (options.signal?.aborted) summary.cancelled = { notReached: files.length - done };
   onEvent({ type: "done", summary });
   return summary;
+}
+
+/**
+ * Temporary files of an earlier run stopped at once: removed when this run writes (a dry run
+ * never writes, so it only names them).
+ */
+async function removeStaleTemp(
+  stale: string[],
+  write: boolean,
+  onEvent: (e: BulkEvent) => void,
+): Promise<void> {
+  for (const path of stale) {
+    const removed =
+      write &&
+      (await rm(path, { force: true }).then(
+        () => true,
+        () => false,
+      ));
+    onEvent({ type: "stale", path, removed });
+  }
 }
 
 /** A pool of `jobs` workers, or null when none can be created (converts in-process then). */

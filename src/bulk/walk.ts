@@ -4,6 +4,7 @@ import path from "node:path";
 import ignore, { type Ignore } from "ignore";
 import picomatch from "picomatch";
 import { describeFsError, InputError } from "../io/read.js";
+import { isTempFileName, TEMP_PREFIX } from "../io/write.js";
 
 /** Directories never entered: VCS data and installed dependencies. */
 const SKIP_DIRS = new Set([".git", "node_modules"]);
@@ -11,7 +12,7 @@ const SKIP_DIRS = new Set([".git", "node_modules"]);
 /** Dockerfile, Dockerfile.*, *.Dockerfile, *.dockerfile, Containerfile (as the CLI's walker). */
 export function isDockerfileName(name: string): boolean {
   // .msb-tmp-* are the atomic writer's temporary files.
-  if (name.startsWith(".msb-tmp-")) return false;
+  if (name.startsWith(TEMP_PREFIX)) return false;
   return (
     name === "Dockerfile" ||
     name.startsWith("Dockerfile.") ||
@@ -58,6 +59,13 @@ export interface WalkError {
   error: unknown;
 }
 
+export interface WalkResult {
+  files: string[];
+  errors: WalkError[];
+  /** Temporary files of an earlier run that was stopped at once (`.msb-tmp-<name>-<hex>`). */
+  staleTemp: string[];
+}
+
 /**
  * Lists Dockerfiles under each path, each directory's files sorted, in the order of `paths`. A
  * path naming a file is taken as is (the user asked for it), whatever its name. Symbolic links
@@ -66,12 +74,13 @@ export interface WalkError {
 export async function walkDockerfiles(
   paths: string[],
   options: WalkOptions = {},
-): Promise<{ files: string[]; errors: WalkError[] }> {
+): Promise<WalkResult> {
   const useGitignore = options.gitignore ?? true;
   const excludes = (options.exclude ?? []).map((g) => picomatch(g, { dot: true }));
   const isExcluded = (rel: string) => excludes.some((m) => m(rel) || m(path.posix.basename(rel)));
   const files: string[] = [];
   const errors: WalkError[] = [];
+  const staleTemp: string[] = [];
 
   async function walk(root: string, dir: string, rules: Rules[]): Promise<void> {
     let here = rules;
@@ -99,6 +108,8 @@ export async function walkDockerfiles(
         if (isExcluded(rel)) continue;
         if (useGitignore && ignoredBy(here, abs, false)) continue;
         files.push(abs);
+      } else if (e.isFile() && isTempFileName(e.name)) {
+        staleTemp.push(abs);
       }
     }
   }
@@ -122,7 +133,7 @@ export async function walkDockerfiles(
     }
     await walk(p, p, rules);
   }
-  return { files: [...new Set(files)], errors };
+  return { files: [...new Set(files)], errors, staleTemp };
 }
 
 /** Like walkDockerfiles, for callers that treat a bad path as fatal (PR mode's own clones). */

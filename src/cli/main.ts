@@ -18,7 +18,9 @@ Examples:
   $ msb-migrate verify Dockerfile --context .  build both images and compare them
   $ msb-migrate --resolve --dry-run Dockerfile build the builder, plan from what it really made
 
-Exit codes: 0 done, 1 --check found work, 2 a file errored or bad usage.
+Exit codes: 0 done, 1 --check found work, 2 a file errored or bad usage,
+130/143 stopped by Ctrl-C/SIGTERM (files in flight finished, summary printed, no temp file
+left; run it again to finish). A second Ctrl-C stops at once.
 `;
 
 function positiveInt(value: string): number {

@@ -1,9 +1,18 @@
 // Atomic writes: temp file beside the target, fsync, rename; mode and owner kept; never over a
 // changed or read-only file. On any failure the temp file is removed and the target is untouched.
 import { randomBytes } from "node:crypto";
-import { constants, promises as fs } from "node:fs";
+import { closeSync, constants, openSync, promises as fs, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { onHardExit } from "./cancel.js";
 import { describeFsError, InputError, sha256, type ReadFile } from "./read.js";
+
+/** The temporary file's name prefix; a bulk run removes stale ones it meets (src/bulk/walk.ts). */
+export const TEMP_PREFIX = ".msb-tmp-";
+
+/** `.msb-tmp-<name>-<8 hex>`: a temporary file of writeAtomic. */
+export function isTempFileName(name: string): boolean {
+  return name.startsWith(TEMP_PREFIX) && /-[0-9a-f]{8}$/.test(name);
+}
 
 export interface WriteHooks {
   /** Runs after the temp file is complete, just before the changed-on-disk check (tests). */
@@ -20,8 +29,10 @@ export async function writeAtomic(
   const target = original.realPath ?? path;
   const tmp = join(
     dirname(target),
-    `.msb-tmp-${basename(target)}-${randomBytes(4).toString("hex")}`,
+    `${TEMP_PREFIX}${basename(target)}-${randomBytes(4).toString("hex")}`,
   );
+  // A second Ctrl-C exits at once: the temp file goes first (registered before it exists).
+  const forget = onHardExit(() => rmSync(tmp, { force: true }));
   let handle: fs.FileHandle | undefined;
   let created = false;
   try {
@@ -39,8 +50,11 @@ export async function writeAtomic(
     await fs.access(target, constants.W_OK).catch((error: unknown) => {
       throw new InputError(path, `cannot write: ${describeFsError(error)}`, "unwritable");
     });
-    handle = await fs.open(tmp, "wx", original.mode);
+    // Created synchronously, so a second Ctrl-C (handled on this thread) never runs while the
+    // file is being created: its clean-up always sees it, or it never comes to exist.
+    closeSync(openSync(tmp, "wx", original.mode));
     created = true;
+    handle = await fs.open(tmp, "r+");
     await handle.writeFile(text, "utf8");
     // Same mode (umask may have narrowed it) and, when we may, the same owner as the original.
     await handle.chmod(original.mode);
@@ -66,5 +80,7 @@ export async function writeAtomic(
     if (created) await fs.rm(tmp, { force: true }).catch(() => undefined);
     if (error instanceof InputError) throw error;
     throw new InputError(path, `cannot write: ${describeFsError(error)}`, "unwritable");
+  } finally {
+    forget();
   }
 }

@@ -47,7 +47,8 @@ const PASS_ENV = [
   "SYSTEMROOT",
 ];
 
-export function makeGit(dir: string, genv: GitEnv = {}): SimpleGit {
+/** `signal`: once aborted, git commands running are stopped (SIGINT) and new ones refused. */
+export function makeGit(dir: string, genv: GitEnv = {}, signal?: AbortSignal): SimpleGit {
   // A small allow-list of the ambient environment: enough for git to find itself, the user's
   // config (identity) and proxies; nothing that could run programs (EDITOR, PAGER, GIT_*).
   const env: Record<string, string> = {};
@@ -78,6 +79,7 @@ export function makeGit(dir: string, genv: GitEnv = {}): SimpleGit {
     baseDir: dir,
     allowEnvironment: allow,
     unsafe: { allowUnsafeConfigEnvCount: true },
+    ...(signal ? { abort: signal } : {}),
   }).env(env);
 }
 

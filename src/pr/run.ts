@@ -1,13 +1,17 @@
 // `msb-migrate pr`: per repository, clone (or use the checkout), convert, commit, push, open or
 // update the PR/MR, record the outcome. One repository's failure never stops the others.
+import { execFileSync } from "node:child_process";
+import { rmSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pLimit from "p-limit";
 import { findDockerfiles } from "../bulk/index.js";
+import { onHardExit } from "../io/cancel.js";
 import { readDockerfile } from "../io/read.js";
 import { convert } from "../index.js";
 import type { ConvertOptions, ConvertResult } from "../types.js";
+import type { ContainerLimits } from "../verify/limits.js";
 import {
   commitMessage,
   defaultBody,
@@ -73,6 +77,8 @@ export interface PrOptions {
   verify: boolean;
   /** --resolve: build and inspect each Dockerfile's builder (folder as context) before converting. */
   resolve?: boolean;
+  /** Bounds of the containers --verify starts (default: src/verify/limits.ts). */
+  verifyLimits?: Partial<ContainerLimits>;
   author?: GitIdentity;
   committer?: GitIdentity;
   exclude?: string[];
@@ -85,6 +91,12 @@ export interface PrOptions {
   convert?: typeof convert;
   /** Injected for tests: replace the verify library. */
   verifyFn?: VerifyFn;
+  /**
+   * Once aborted (Ctrl-C, SIGTERM), no repository starts; one in progress stops before its next
+   * step (its git commands are stopped, its workspace removed) and is recorded as failed with
+   * `cancelled`, as are those not reached, so a rerun or --only-failed resumes.
+   */
+  signal?: AbortSignal;
 }
 
 export interface PrRunResult {
@@ -157,7 +169,7 @@ async function openWorkspace(
   const auth = host && spec.kind === "url" ? host.gitConfig(spec.source) : {};
   const genv = { config: auth, author: opts.author, committer: opts.committer ?? opts.author };
   if (spec.kind === "url") {
-    const git = makeGit(dir, genv);
+    const git = makeGit(dir, genv, opts.signal);
     await git.raw(["clone", "--quiet", "--no-tags", "--", spec.source, dir]);
     const b = base ?? (await remoteDefaultBranch(git));
     if (!b) throw new Error("cannot tell the default branch; pass --base");
@@ -175,6 +187,7 @@ async function openWorkspace(
     };
   }
   if (!isCheckout(spec.source)) throw new Error(`not a git checkout: ${spec.source}`);
+  // Never stopped half-way: these commands touch the user's own checkout (refs, worktree list).
   const outer = makeGit(spec.source, genv);
   const remotes = await outer.getRemotes();
   if (!remotes.some((r) => r.name === "origin"))
@@ -185,12 +198,18 @@ async function openWorkspace(
     throw new Error(`base branch '${b}' not found on the remote`);
   await fetchBranch(outer, b);
   // A worktree leaves the user's own working tree and branches as they were.
+  // On an immediate exit (second signal) the checkout must not keep a worktree that is gone.
+  const forget = onHardExit(() => {
+    rmSync(dir, { recursive: true, force: true });
+    execFileSync("git", ["-C", spec.source, "worktree", "prune"], { stdio: "ignore" });
+  });
   await outer.raw(["worktree", "add", "--quiet", "--detach", dir, `origin/${b}`]);
-  const git = makeGit(dir, genv);
+  const git = makeGit(dir, genv, opts.signal);
   const cleanup = async () => {
     await outer.raw(["worktree", "remove", "--force", dir]).catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
     await outer.raw(["worktree", "prune"]).catch(() => undefined);
+    forget();
   };
   return { ws: { dir, git, baseRef: `origin/${b}`, cleanup }, base: b };
 }
@@ -260,6 +279,11 @@ async function processRepo(
   const willPush = !opts.dryRun && (opts.push || opts.openPr);
   const willOpen = !opts.dryRun && opts.openPr && !!host;
   let ws: Workspace | null = null;
+  // What reached the remote, for the record of a run stopped part-way.
+  const actions: string[] = [];
+  const checkpoint = () => {
+    if (opts.signal?.aborted) throw new Cancelled(opts.signal);
+  };
   try {
     if (spec.archived) {
       rec.status = "skipped";
@@ -281,6 +305,7 @@ async function processRepo(
       log("skipped: archived");
       return rec;
     }
+    checkpoint();
     const opened = await openWorkspace(
       spec,
       host,
@@ -304,6 +329,7 @@ async function processRepo(
     const sizes: SizeRow[] = [];
     const changed: string[] = [];
     for (const abs of files) {
+      checkpoint();
       const rel = path.relative(ws.dir, abs).split(path.sep).join("/");
       const { entry, result, text } = await convertOne(
         abs,
@@ -316,7 +342,9 @@ async function processRepo(
       if (result && text !== null && entry.decision === "converted" && result.output !== text) {
         if (verifyFn) {
           try {
-            sizes.push({ ...(await verifyFn(abs, result.output, path.dirname(abs))), path: rel });
+            const options = { limits: opts.verifyLimits, signal: opts.signal };
+            const row = await verifyFn(abs, result.output, path.dirname(abs), options);
+            sizes.push({ ...row, path: rel });
           } catch (e) {
             sizes.push({ path: rel, note: `verify failed: ${errorText(e)}` });
           }
@@ -355,6 +383,7 @@ async function processRepo(
       }
       fallback = { name: "msb-migrate", email: "msb-migrate@localhost" };
     }
+    checkpoint();
     const commit = await commitFiles(ws.git, changed, commitMessage(ctx), fallback);
     rec.commit = commit;
     ctx.diffStat = await diffStat(ws.git, ws.baseRef, commit);
@@ -419,7 +448,7 @@ async function processRepo(
 
     // Push, unless the branch is there and must be left alone.
     let branchReady = true;
-    const actions: string[] = [];
+    checkpoint();
     if (!remoteSha) {
       await pushBranch(ws.git, opts.branch, null);
       actions.push("pushed");
@@ -463,6 +492,7 @@ async function processRepo(
         }
       } else {
         await pace();
+        checkpoint();
         // Faults and rate limits never open a second PR: a retry looks for the first one.
         const retry = { ...defaultRetryPolicy, sleep: opts.sleep ?? sleepReal, log };
         const pr = await createPrSafely(host, input, retry);
@@ -484,12 +514,50 @@ async function processRepo(
     rec.commit = undefined;
     rec.error = gitErrorText(e);
     rec.action = "failed";
+    if (opts.signal?.aborted) {
+      // Whatever failed, the signal is why: recorded for a rerun to resume, not as a fault.
+      const done = actions.length ? ` after: ${actions.join(", ")}` : "";
+      rec.cancelled = true;
+      rec.action = `interrupted${done}`;
+      // A git command the signal stopped says so in its own words: kept after ours.
+      const why = e instanceof Cancelled ? "" : ` (${rec.error})`;
+      rec.error = `${stopReason(opts.signal)} before it was done${done}; ${RESUME}${why}`;
+    }
     log(`failed: ${rec.error}`);
     return rec;
   } finally {
     rec.updatedAt = new Date().toISOString();
     if (ws) await ws.cleanup().catch(() => undefined);
   }
+}
+
+/** Thrown at a checkpoint once the run is cancelled. */
+class Cancelled extends Error {
+  constructor(signal: AbortSignal) {
+    super(stopReason(signal));
+  }
+}
+
+function stopReason(signal: AbortSignal): string {
+  return signal.reason instanceof Error ? signal.reason.message : "cancelled";
+}
+
+const RESUME = "a rerun (or --only-failed STATE) resumes";
+
+/** The record of a repository the run never started (it was cancelled first). */
+function notReached(spec: RepoSpec, opts: PrOptions, signal: AbortSignal): RepoRecord {
+  return {
+    repo: spec.name,
+    source: spec.source,
+    slug: spec.slug,
+    status: "failed",
+    action: "not reached",
+    branch: opts.branch,
+    files: [],
+    error: `not reached: the run was ${stopReason(signal)}; ${RESUME}`,
+    cancelled: true,
+    updatedAt: new Date().toISOString(),
+  };
 }
 
 export async function runPr(opts: PrOptions): Promise<PrRunResult> {
@@ -513,12 +581,16 @@ export async function runPr(opts: PrOptions): Promise<PrRunResult> {
   if (opts.shard) writer.state.shard = formatShard(opts.shard);
   const pace = createPacer(opts.prIntervalMs, opts.sleep ?? sleepReal);
   const tmpRoot = await mkdtemp(path.join(os.tmpdir(), "msb-migrate-pr-"));
+  const forgetTmp = onHardExit(() => rmSync(tmpRoot, { recursive: true, force: true }));
   const limit = pLimit(Math.max(1, opts.jobs));
+  const signal = opts.signal;
   try {
     const records = await Promise.all(
       specs.map((spec) =>
         limit(async () => {
-          const rec = await processRepo(spec, opts, tmpRoot, pace, verifyFn);
+          const rec = signal?.aborted
+            ? notReached(spec, opts, signal)
+            : await processRepo(spec, opts, tmpRoot, pace, verifyFn);
           await writer.record(rec);
           return rec;
         }),
@@ -528,5 +600,6 @@ export async function runPr(opts: PrOptions): Promise<PrRunResult> {
     return { records, state: writer.state };
   } finally {
     await rm(tmpRoot, { recursive: true, force: true });
+    forgetTmp();
   }
 }

@@ -1,7 +1,9 @@
 // The state file: one JSON record per repository, rewritten after each repository so an
 // interrupted run still leaves an accurate file to rerun from (--only-failed).
+import { rmSync } from "node:fs";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { onHardExit } from "../io/cancel.js";
 import { redact } from "./redact.js";
 
 export type RepoStatus = "converted" | "unchanged" | "skipped" | "failed";
@@ -31,6 +33,8 @@ export interface RepoRecord {
   title?: string;
   /** The PR body, kept in dry runs so it can be reviewed before anything is opened. */
   body?: string;
+  /** The run was cancelled (SIGINT, SIGTERM) before this repository was done; status "failed". */
+  cancelled?: boolean;
   updatedAt: string;
 }
 
@@ -68,8 +72,13 @@ export async function readState(file: string): Promise<StateFile> {
 export async function writeState(file: string, state: StateFile): Promise<void> {
   await mkdir(path.dirname(path.resolve(file)), { recursive: true });
   const tmp = `${file}.tmp`;
-  await writeFile(tmp, redact(JSON.stringify(state, null, 2)) + "\n", "utf8");
-  await rename(tmp, file);
+  const forget = onHardExit(() => rmSync(tmp, { force: true }));
+  try {
+    await writeFile(tmp, redact(JSON.stringify(state, null, 2)) + "\n", "utf8");
+    await rename(tmp, file);
+  } finally {
+    forget();
+  }
 }
 
 /** Serialises writes so records from parallel jobs never interleave. */

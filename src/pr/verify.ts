@@ -1,6 +1,7 @@
 // Optional --verify: the verify library (src/verify/) builds both images with a real engine.
 // Tests pass another module to stand in for it; a missing module is reported, not thrown.
 import { verifyDockerfile } from "../verify/index.js";
+import type { ContainerLimits } from "../verify/limits.js";
 import type { SizeRow } from "./body.js";
 
 interface VerifyReportLike {
@@ -10,10 +11,18 @@ interface VerifyReportLike {
   errors?: string[];
 }
 
+export interface VerifyRunOptions {
+  /** Bounds of the smoke-run containers (--verify-memory, --verify-pids). */
+  limits?: Partial<ContainerLimits>;
+  /** Stops the builds and containers (Ctrl-C); they are removed all the same. */
+  signal?: AbortSignal;
+}
+
 export type VerifyFn = (
   dockerfile: string,
   convertedText: string,
   context: string,
+  options?: VerifyRunOptions,
 ) => Promise<SizeRow>;
 
 /** Resolves the verify function, or a reason it is unavailable. */
@@ -32,8 +41,14 @@ export async function loadVerify(spec?: string): Promise<VerifyFn | { unavailabl
   if (typeof fn !== "function") {
     return { unavailable: "--verify: src/verify does not export verifyDockerfile()" };
   }
-  return async (dockerfile, convertedText, context) => {
-    const rep = await fn({ dockerfile, convertedText, context });
+  return async (dockerfile, convertedText, context, options = {}) => {
+    const rep = await fn({
+      dockerfile,
+      convertedText,
+      context,
+      smoke: { limits: options.limits },
+      signal: options.signal,
+    });
     const before = rep.original?.image?.size;
     const after = rep.converted?.image?.size;
     const row: SizeRow = { path: dockerfile, before, after };

@@ -52,8 +52,13 @@ export function formatReport(r: VerifyReport): string {
     );
     for (const i of info) out.push(`  ${i.status} ${i.field}: ${i.detail}`);
   }
-  if (r.behaviour)
+  if (r.behaviour) {
     out.push(`behaviour: ${r.behaviour.same ? "same" : "DIFFERS"} (${r.behaviour.detail})`);
+    const l = r.limits;
+    out.push(
+      `containers (both): memory ${l.memory} (no swap), ${l.pids} processes, no new privileges`,
+    );
+  }
   for (const n of r.notes) out.push(`note: ${n}`);
   for (const e of r.errors) out.push(e.startsWith("  ") ? e : `error: ${e}`);
   if (r.verdict === "verified") {

@@ -24,11 +24,13 @@ import {
   type ImageFacts,
 } from "./docker.js";
 import { readStages, type StageInfo } from "./dockerfile-info.js";
+import { DEFAULT_LIMITS, type ContainerLimits } from "./limits.js";
 import { sameBehaviour, smokeRun, type SmokeResult, type SmokeSpec } from "./smoke.js";
 
 export { Docker, resolveDockerPath, type EngineProbe } from "./docker.js";
 export type { SmokeResult, SmokeSpec } from "./smoke.js";
 export { formatReport } from "./format.js";
+export { DEFAULT_LIMITS, isMemorySize, limitArgs, type ContainerLimits } from "./limits.js";
 
 export interface VerifyOptions {
   /** Path of the original Dockerfile. */
@@ -59,6 +61,8 @@ export interface VerifyReport {
   verdict: Verdict;
   /** Prefix of the temporary image tags and container names of this run (all removed at the end). */
   runId: string;
+  /** The bounds both smoke runs had (memory with swap, processes; no new privileges). */
+  limits: ContainerLimits;
   /** 0 verified, 1 behaviour or contract differs, 2 could not verify. */
   exitCode: 0 | 1 | 2;
   dockerfile: string;
@@ -118,6 +122,7 @@ export async function verifyDockerfile(opts: VerifyOptions): Promise<VerifyRepor
   const report: VerifyReport = {
     verdict: "error",
     runId: id,
+    limits: { ...DEFAULT_LIMITS, ...opts.smoke?.limits },
     exitCode: 2,
     dockerfile,
     context,
@@ -249,7 +254,8 @@ export async function verifyDockerfile(opts: VerifyOptions): Promise<VerifyRepor
       plan,
     });
 
-    const smoke = opts.smoke ?? {};
+    // One spec for both runs: the same bounds for the original and the converted image.
+    const smoke = { ...opts.smoke, limits: report.limits };
     const track = (_kind: "container", name: string) => janitor.container(name);
     log("smoke run: original…");
     report.original.smoke = await smokeRun(

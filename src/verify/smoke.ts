@@ -4,6 +4,7 @@ import net from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { abortError } from "./exec.js";
 import { firstLine, type Docker, type ImageConfig } from "./docker.js";
+import { limitArgs, type ContainerLimits } from "./limits.js";
 
 export interface SmokeSpec {
   /** Run these arguments instead of the image's own command. */
@@ -12,6 +13,8 @@ export interface SmokeSpec {
   http?: string;
   /** Seconds a command may run, or a server may take to answer (default 30). */
   timeoutSec?: number;
+  /** Memory and process bounds of the container (default DEFAULT_LIMITS). */
+  limits?: Partial<ContainerLimits>;
 }
 
 export interface SmokeResult {
@@ -79,7 +82,7 @@ async function commandSmoke(
 ): Promise<SmokeResult> {
   const timeoutMs = (spec.timeoutSec ?? 30) * 1000;
   track("container", name);
-  const args = ["run", "--name", name, "--network", "none"];
+  const args = ["run", "--name", name, "--network", "none", ...limitArgs(spec.limits)];
   if (spec.args) {
     // --smoke replaces CMD; the ENTRYPOINT (e.g. an entrypoint script) still runs, as with `docker run IMAGE args`.
     args.push(image, ...spec.args);
@@ -121,10 +124,14 @@ async function portSmoke(
   const seconds = () => Math.round(performance.now() - t0) / 1000;
   track("container", name);
   // Published on loopback only, on a free port the engine picks.
-  const run = await docker.run(["run", "-d", "--name", name, "-p", `127.0.0.1::${port}`, image], {
-    signal,
-    timeoutMs: 60_000,
-  });
+  const bounds = limitArgs(spec.limits);
+  const run = await docker.run(
+    ["run", "-d", "--name", name, ...bounds, "-p", `127.0.0.1::${port}`, image],
+    {
+      signal,
+      timeoutMs: 60_000,
+    },
+  );
   if (run.code !== 0) {
     return {
       ...base,

@@ -1,7 +1,6 @@
 // Bulk features of the main command, through the CLI's main: --jobs, --report, .gitignore,
 // --exclude, the progress bar on a TTY and the final summary.
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { PassThrough, Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
@@ -9,13 +8,14 @@ import { toReport, type FileReport } from "../../src/cli/commands/convert.js";
 import { POOL_MIN_FILES } from "../../src/bulk/index.js";
 import { main } from "../../src/cli/main.js";
 import { convert } from "../../src/index.js";
+import { tempDir } from "../tmp.js";
 
 const GO =
   'FROM golang:1.19\nWORKDIR /src\nCOPY . .\nRUN go build -o /out/app .\nCMD ["/out/app"]\n';
 const NGINX = "FROM nginx:1.25\nCOPY site/ /usr/share/nginx/html/\n";
 
 function tree(files: Record<string, string>): string {
-  const root = mkdtempSync(path.join(os.tmpdir(), "msb-bulk-cli-"));
+  const root = tempDir("msb-bulk-cli-");
   for (const [rel, text] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
     writeFileSync(path.join(root, rel), text);

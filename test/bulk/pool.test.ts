@@ -1,12 +1,12 @@
 // Bulk runs in a pool of worker threads (--jobs N > 1, enough files): the same results, in the
 // same order, as converting in this thread; a runaway file stops only its worker.
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
 import { runBulk, type BulkEvent, type BulkOptions, type FileDone } from "../../src/bulk/index.js";
 import { ConvertPool, PoolUnavailable } from "../../src/bulk/pool.js";
+import { tempDir } from "../tmp.js";
 
 const GO =
   'FROM golang:1.19\nWORKDIR /src\nCOPY . .\nRUN go build -o /out/app .\nCMD ["/out/app"]\n';
@@ -22,7 +22,7 @@ const SLOW =
   'CMD ["/out/app"]\n';
 
 function tree(files: Record<string, string | Buffer>): string {
-  const root = mkdtempSync(path.join(os.tmpdir(), "msb-pool-"));
+  const root = tempDir("msb-pool-");
   for (const [rel, text] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
     writeFileSync(path.join(root, rel), text);

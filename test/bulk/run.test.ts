@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
@@ -19,6 +18,7 @@ import {
   type FileOutcome,
 } from "../../src/bulk/index.js";
 import { convert } from "../../src/index.js";
+import { tempDir } from "../tmp.js";
 
 const GO =
   'FROM golang:1.19\nWORKDIR /src\nCOPY . .\nRUN go build -o /out/app .\nCMD ["/out/app"]\n';
@@ -27,7 +27,7 @@ const MULTI =
   "FROM golang:1.19 AS build\nRUN go build -o /app .\nFROM scratch\nCOPY --from=build /app /app\n";
 
 function tree(files: Record<string, string | Buffer>): string {
-  const root = mkdtempSync(path.join(os.tmpdir(), "msb-bulk-"));
+  const root = tempDir("msb-bulk-");
   for (const [rel, text] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
     writeFileSync(path.join(root, rel), text);
@@ -292,7 +292,7 @@ describe("reports", () => {
   });
 
   it("writes --report FILE as the run goes, the same bytes as rendering it whole", async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "msb-report-"));
+    const dir = tempDir("msb-report-");
     const mixed = [...outcomes, { ...outcomes[0]!, path: "e/Dockerfile" }, outcomes[1]!];
     const s = summarize(mixed, 7);
     for (const [name, render] of [

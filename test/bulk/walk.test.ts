@@ -1,12 +1,11 @@
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
-import { mkdtempSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { isDockerfileName, walkDockerfiles } from "../../src/bulk/walk.js";
+import { tempDir } from "../tmp.js";
 
 function tree(files: Record<string, string>): string {
-  const root = mkdtempSync(path.join(os.tmpdir(), "msb-walk-"));
+  const root = tempDir("msb-walk-");
   for (const [rel, text] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
     writeFileSync(path.join(root, rel), text);

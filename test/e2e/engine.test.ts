@@ -2,17 +2,17 @@
 // one line saying to run the engine setup (one failure when an engine is required), instead of
 // failing case by case. A fake docker client stands in for the engine.
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { Docker } from "../../src/verify/index.js";
 import { repoRoot } from "../helpers.js";
 import { baseImages, engineReadiness, requiredImages } from "./engine.js";
+import { tempDir } from "../tmp.js";
 
 /** A docker client that answers `version` and knows only `images` (one per line in a file). */
 function fakeDocker(images: string[]): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "msb-fake-docker-"));
+  const dir = tempDir("msb-fake-docker-");
   writeFileSync(path.join(dir, "images.txt"), images.map((i) => `${i}\n`).join(""));
   const bin = path.join(dir, "docker");
   writeFileSync(

@@ -4,13 +4,13 @@
 // image and name no other release (debian:13, cc-debian13, gcc:14-trixie). The codename → glibc
 // pairs observed are printed for cross-checking against release tables. Without an engine the
 // checks are skipped, visibly; with CI=true or MSB_REQUIRE_ENGINE=1 that is a failure.
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pLimit from "p-limit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Docker, firstLine, resolveDockerPath } from "../../src/verify/docker.js";
+import { tempDir } from "../tmp.js";
 
 const imagesFile = fileURLToPath(new URL("../../scripts/engine/images.txt", import.meta.url));
 
@@ -139,7 +139,7 @@ describe("the local image zoo (scripts/engine/images.txt)", () => {
   let busyboxDir = "";
   beforeAll(async () => {
     if (!probe.ok) return;
-    busyboxDir = mkdtempSync(path.join(tmpdir(), "msb-zoo-"));
+    busyboxDir = tempDir("msb-zoo-");
     chmodSync(busyboxDir, 0o755); // :nonroot images run the probe as uid 65532
     await copyBusybox(busyboxDir);
     const limit = pLimit(4);

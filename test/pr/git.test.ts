@@ -1,7 +1,7 @@
 // PR mode against real git: bare repositories on disk as remotes, no code host.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { convert } from "../../src/index.js";
 import { runPr, type PrOptions } from "../../src/pr/run.js";
 import { readState } from "../../src/pr/state.js";
@@ -78,10 +78,6 @@ beforeAll(() => {
       "",
     ].join("\n"),
   );
-});
-
-afterAll(() => {
-  // Temporary directories are left in os.tmpdir(); nothing outside them was touched.
 });
 
 describe("pr against bare git remotes", () => {

@@ -1,11 +1,11 @@
 // Test fixtures for PR mode: bare repositories on disk as remotes, and loopback servers that speak
 // the parts of the GitHub and GitLab REST APIs the tool calls.
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import os from "node:os";
 import path from "node:path";
+import { tempDir as registeredTempDir } from "../tmp.js";
 
 export const GO_DOCKERFILE =
   'FROM golang:1.19\nWORKDIR /src\nCOPY . .\nRUN go build -o /out/app .\nCMD ["/out/app"]\n';
@@ -31,7 +31,7 @@ export function git(cwd: string, ...args: string[]): string {
 }
 
 export function tmpDir(prefix = "msb-pr-test-"): string {
-  return mkdtempSync(path.join(os.tmpdir(), prefix));
+  return registeredTempDir(prefix);
 }
 
 /**

@@ -1,6 +1,5 @@
 // Small pieces of PR mode: redaction, rate-limit delays, templates, repos lists, auth scoping.
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { convert } from "../../src/index.js";
@@ -19,6 +18,7 @@ import { addSecret, clearSecrets, errorText, redact } from "../../src/pr/redact.
 import { loadRepos, parseReposList } from "../../src/pr/repos.js";
 import { createPacer } from "../../src/pr/run.js";
 import { readState, StateWriter } from "../../src/pr/state.js";
+import { tempDir } from "../tmp.js";
 
 const GO =
   'FROM golang:1.19\nWORKDIR /src\nCOPY . .\nRUN go build -o /out/app .\nCMD ["/out/app"]\n';
@@ -203,7 +203,7 @@ describe("repositories", () => {
   });
 
   it("takes the subdirectories holding a .git of a directory as checkouts", async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "msb-repos-"));
+    const dir = tempDir("msb-repos-");
     mkdirSync(path.join(dir, "b/.git"), { recursive: true });
     mkdirSync(path.join(dir, "a/.git"), { recursive: true });
     mkdirSync(path.join(dir, "not-a-repo"));
@@ -248,7 +248,7 @@ describe("repositories", () => {
 describe("state file", () => {
   it("is rewritten whole after each record, redacted, and read back", async () => {
     addSecret("tok-abcdef");
-    const file = path.join(mkdtempSync(path.join(os.tmpdir(), "msb-state-")), "s.json");
+    const file = path.join(tempDir("msb-state-"), "s.json");
     const w = new StateWriter(file);
     const rec = {
       repo: "a",

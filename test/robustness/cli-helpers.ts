@@ -1,12 +1,12 @@
 // Helpers for robustness tests: run the real CLI (in-process or spawned) and fingerprint trees.
 import { spawnSync, type SpawnSyncOptions } from "node:child_process";
 import { createHash } from "node:crypto";
-import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { main } from "../../src/cli/main.js";
 import { repoRoot } from "../helpers.js";
+import { tempDir as registeredTempDir } from "../tmp.js";
 
 export const GO = `FROM golang:1.19\nWORKDIR /src\nCOPY . .\nRUN CGO_ENABLED=0 go build -o /out/app .\nCMD ["/out/app"]\n`;
 
@@ -41,7 +41,7 @@ export function spawnCli(argv: string[], opts: SpawnSyncOptions = {}): Run {
 }
 
 export function tempDir(prefix = "msb-robust-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  return registeredTempDir(prefix);
 }
 
 /** sha256 over every entry below dir: names, types, modes, link targets and contents. */

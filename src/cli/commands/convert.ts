@@ -26,6 +26,7 @@ import {
   type BulkResult,
   type BulkSummary,
 } from "../../bulk/index.js";
+import { listenForCancel, SIGNAL_EXIT_CODE } from "../../io/cancel.js";
 import { SarifLocator, SarifLog } from "../../report/sarif.js";
 import type { ConvertOptions, ConvertResult } from "../../types.js";
 import { colorsFor, type Streams } from "../output.js";
@@ -135,7 +136,6 @@ export async function runConvert(
   opts: ConvertCliOptions,
   io: Streams,
 ): Promise<number> {
-  const c = colorsFor(io.stderr);
   const format = outputFormat(opts);
   if (!format) {
     io.stderr.write(
@@ -221,6 +221,39 @@ export async function runConvert(
   // Walk (.gitignore, --exclude), convert with --jobs at once, progress bar on a TTY: src/bulk.
   // Each file is printed (patch, explanation, status line, JSON entry, report row) as soon as it
   // and the files before it are done, then dropped: memory stays flat however many files.
+  // Ctrl-C / SIGTERM: no new file starts, the files in flight finish, the summary is printed.
+  const cancel = listenForCancel({ log: (line) => io.stderr.write(`msb-migrate: ${line}\n`) });
+  try {
+    const code = await runFiles(
+      paths,
+      opts,
+      io,
+      { base, write, timeout, json, sarif },
+      cancel.signal,
+    );
+    return cancel.received ? SIGNAL_EXIT_CODE[cancel.received] : code;
+  } finally {
+    cancel.dispose();
+  }
+}
+
+interface RunSettings {
+  base: ConvertOptions;
+  write: boolean;
+  timeout: TimeoutPolicy;
+  json: boolean;
+  sarif: boolean;
+}
+
+/** The bulk path of runConvert: files and directories, each file printed as soon as it is done. */
+async function runFiles(
+  paths: string[],
+  opts: ConvertCliOptions,
+  io: Streams,
+  { base, write, timeout, json, sarif }: RunSettings,
+  signal: AbortSignal,
+): Promise<number> {
+  const c = colorsFor(io.stderr);
   const report = opts.report ? await openBulkReport(opts.report) : null;
   const doc = json ? new JsonArrayDocument("files") : null;
   const sarifLog = sarif ? new SarifLog(new SarifLocator(paths)) : null;
@@ -236,6 +269,7 @@ export async function runConvert(
   const bar = wantsBar(io.stderr);
   if (doc) await writeOut(io.stdout, doc.begin());
   if (sarifLog) await writeOut(io.stdout, sarifLog.begin());
+  const progress = bar ? createProgress(io.stderr) : undefined;
   let bulk: BulkSummary;
   try {
     bulk = await runBulk(
@@ -248,6 +282,7 @@ export async function runConvert(
         maxSize: opts.maxSize,
         convertOptions: base,
         timeout,
+        signal,
         onResult: async ({ outcome, result, cause }) => {
           const r = result ? toReport(outcome.path, result) : errorReport(outcome.path, cause);
           await report?.add(outcome);
@@ -268,7 +303,13 @@ export async function runConvert(
           await writeOut(io.stderr, statusLine(r, write, c) + "\n");
         },
       },
-      bar ? createProgress(io.stderr) : undefined,
+      (e) => {
+        if (e.type !== "stale") return progress?.(e);
+        const what = e.removed
+          ? "removed stale temporary file"
+          : "stale temporary file (a run in place removes it):";
+        io.stderr.write(`msb-migrate: ${what} ${showPath(e.path)} (left by an interrupted run)\n`);
+      },
     );
   } catch (error) {
     await report?.abort();
@@ -279,9 +320,12 @@ export async function runConvert(
   }
   await report?.finish(bulk);
 
-  if (doc) await writeOut(io.stdout, doc.end({ summary: tally.summary }));
+  const summary = bulk.cancelled ? { ...tally.summary, cancelled: bulk.cancelled } : tally.summary;
+  if (doc) await writeOut(io.stdout, doc.end({ summary }));
   else if (sarifLog) await writeOut(io.stdout, sarifLog.end());
-  else if (bulk.files > 1) await writeOut(io.stderr, renderSummaryText(bulk));
+  // A cancelled run always says what it did and what it did not reach.
+  if (bulk.cancelled || (!doc && !sarifLog && bulk.files > 1))
+    await writeOut(io.stderr, renderSummaryText(bulk));
   if (bulk.errors > 0) return 2;
   if (opts.check && bulk.converted > 0) return 1;
   return 0;

@@ -1,9 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { Option, type Command } from "commander";
 import { defaultJobs } from "../../bulk/index.js";
+import { listenForCancel, SIGNAL_EXIT_CODE } from "../../io/cancel.js";
 import { GITHUB_API, GITLAB_URL, type Host } from "../../pr/host.js";
 import type { RetryPolicy } from "../../pr/ratelimit.js";
 import { addSecret, errorText, redact } from "../../pr/redact.js";
+import { memorySize, processCount } from "./verify.js";
 
 // git, GitHub and GitLab clients load only when `pr` runs: the main command starts without them.
 
@@ -32,6 +34,8 @@ interface PrCliOptions {
   report?: string;
   verify?: boolean;
   resolve?: boolean;
+  verifyMemory?: string;
+  verifyPids?: number;
   author?: string;
   committer?: string;
   exclude?: string[];
@@ -169,6 +173,16 @@ export function registerPr(
       "--resolve",
       "build and inspect each Dockerfile's builder stage (its folder as context) and convert from what it made",
     )
+    .option(
+      "--verify-memory <size>",
+      "with --verify: memory of each smoke-run container, swap included (default 512m)",
+      memorySize,
+    )
+    .option(
+      "--verify-pids <n>",
+      "with --verify: processes each smoke-run container may run at once (default 256)",
+      processCount,
+    )
     .option("--author <ident>", 'commit author "Name <email>" (default: git config)')
     .option(
       "--committer <ident>",
@@ -183,8 +197,16 @@ export function registerPr(
       "--merge <state...>",
       "merge these state files into --state (and --report); nothing else runs",
     )
+    .addHelpText(
+      "after",
+      "\nCtrl-C or SIGTERM stops the run between steps (exit 130/143): temporary clones and\n" +
+        "worktrees are removed, and the state file marks each repository not done as failed and\n" +
+        "cancelled; --only-failed STATE (or a plain rerun) resumes.",
+    )
     .action(async (o: PrCliOptions, cmd: Command) => {
       const log = (line: string) => process.stderr.write(redact(line) + "\n");
+      // Ctrl-C / SIGTERM: no repository starts; the one in progress stops at its next step.
+      const cancel = listenForCancel({ log: (line) => log(`msb-migrate pr: ${line}`) });
       try {
         if (o.merge) {
           setExit(await runMerge(o, log));
@@ -232,11 +254,16 @@ export function registerPr(
           stateFile,
           verify: !!o.verify,
           resolve: !!o.resolve,
+          verifyLimits: {
+            ...(o.verifyMemory ? { memory: o.verifyMemory } : {}),
+            ...(o.verifyPids ? { pids: o.verifyPids } : {}),
+          },
           author: o.author ? parseIdentity(o.author) : undefined,
           committer: o.committer ? parseIdentity(o.committer) : undefined,
           exclude: o.exclude,
           log,
           sleep: prTestHooks.sleep,
+          signal: cancel.signal,
         });
         if (!o.dryRun && !o.push && !o.openPr) {
           log("nothing was pushed: pass --push to push branches, --open-pr to open pull requests");
@@ -244,9 +271,19 @@ export function registerPr(
         process.stdout.write(renderPrSummary(records));
         if (o.report) await writePrReport(o.report, records);
         setExit(records.some((r) => r.status === "failed") ? 1 : 0);
+        if (cancel.received) {
+          const left = records.filter((r) => r.cancelled).length;
+          log(
+            `msb-migrate pr: cancelled: ${left} repositor${left === 1 ? "y" : "ies"} not done (recorded in ${stateFile ?? "no state file"}); ` +
+              `rerun, or pass --only-failed ${stateFile ?? "STATE"}, to resume`,
+          );
+          setExit(SIGNAL_EXIT_CODE[cancel.received]);
+        }
       } catch (e) {
         process.stderr.write(`msb-migrate pr: ${errorText(e)}\n`);
-        setExit(2);
+        setExit(cancel.received ? SIGNAL_EXIT_CODE[cancel.received] : 2);
+      } finally {
+        cancel.dispose();
       }
     });
 }

@@ -1,6 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { Command, InvalidArgumentError } from "commander";
 import type { ConvertOptions } from "../../types.js";
+import { SIGNAL_EXIT_CODE } from "../../io/cancel.js";
+import { isMemorySize } from "../../verify/limits.js";
 import type { Streams } from "../output.js";
 
 // The verify library (child processes, HTTP probes) loads only when `verify` runs: the main
@@ -23,6 +25,20 @@ interface VerifyFlags {
   cache: boolean;
   runtimeImage?: string;
   resolve?: boolean;
+  memory?: string;
+  pids?: number;
+}
+
+/** --memory: docker's size syntax, checked here so a typo is a usage error, not a build. */
+export function memorySize(value: string): string {
+  if (!isMemorySize(value)) throw new InvalidArgumentError("expected a size such as 512m or 1g");
+  return value;
+}
+
+export function processCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("expected a whole number > 0");
+  return n;
 }
 
 function seconds(value: string): number {
@@ -59,6 +75,16 @@ export function registerVerify(
       "run these arguments instead of the image's command (quoted like a shell)",
     )
     .option("--timeout <seconds>", "smoke run timeout", seconds)
+    .option(
+      "--memory <size>",
+      "memory of each smoke-run container, swap included (same for both images; default 512m)",
+      memorySize,
+    )
+    .option(
+      "--pids <n>",
+      "processes each smoke-run container may run at once (same for both; default 256)",
+      processCount,
+    )
     .option("--runtime-image <ref>", "runtime base image for the conversion")
     .option("--no-cache", "build without BuildKit's cache")
     .option(
@@ -68,7 +94,9 @@ export function registerVerify(
     .option("--json", "print the report as JSON")
     .addHelpText(
       "after",
-      "\nExit status: 0 verified, 1 behaviour or contract differs, 2 could not verify (no engine, build failed).",
+      "\nSmoke runs are bounded: memory (no swap) and process limits, no new privileges, the\n" +
+        "timeout; the original and the converted image get the same bounds.\n" +
+        "\nExit status: 0 verified, 1 behaviour or contract differs, 2 could not verify (no engine, build failed).",
     )
     .action(async (file: string, flags: VerifyFlags) => {
       setExit(await runVerify(file, flags, io));
@@ -91,15 +119,18 @@ async function runVerify(file: string, flags: VerifyFlags, io: Streams): Promise
   }
 
   const abort = new AbortController();
-  let interrupted = false;
-  const onSigint = () => {
-    if (interrupted) process.exit(130); // second Ctrl-C: give up on cleanup
-    interrupted = true;
+  // 130 for SIGINT, 143 for SIGTERM (128 + the signal's number), as the other commands.
+  let interrupted: number | null = null;
+  const onSignal = (code: number) => {
+    if (interrupted) process.exit(interrupted); // a second signal: give up on cleanup
+    interrupted = code;
     io.stderr.write("interrupted: removing temporary containers and images…\n");
     abort.abort();
   };
+  const onSigint = () => onSignal(SIGNAL_EXIT_CODE.SIGINT);
+  const onSigterm = () => onSignal(SIGNAL_EXIT_CODE.SIGTERM);
   process.on("SIGINT", onSigint);
-  process.on("SIGTERM", onSigint);
+  process.on("SIGTERM", onSigterm);
   try {
     const { formatReport, verifyDockerfile } = await import("../../verify/index.js");
     const convertOptions: ConvertOptions = flags.runtimeImage
@@ -126,12 +157,20 @@ async function runVerify(file: string, flags: VerifyFlags, io: Streams): Promise
       convertedText,
       convertOptions,
       docker: flags.docker,
-      smoke: { args: smokeArgs, http: flags.http, timeoutSec: flags.timeout },
+      smoke: {
+        args: smokeArgs,
+        http: flags.http,
+        timeoutSec: flags.timeout,
+        limits: {
+          ...(flags.memory ? { memory: flags.memory } : {}),
+          ...(flags.pids ? { pids: flags.pids } : {}),
+        },
+      },
       noCache: !flags.cache,
       signal: abort.signal,
       log: flags.json ? undefined : (line) => io.stderr.write(`${line}\n`),
     });
-    if (interrupted) return 130;
+    if (interrupted) return interrupted;
     if (!flags.json && report.original === null) {
       // Nothing was built (no engine, converter refused…): the error alone says it all.
       io.stderr.write(`msb-migrate verify: ${report.errors.join("\n")}\n`);
@@ -143,6 +182,6 @@ async function runVerify(file: string, flags: VerifyFlags, io: Streams): Promise
     return report.exitCode;
   } finally {
     process.off("SIGINT", onSigint);
-    process.off("SIGTERM", onSigint);
+    process.off("SIGTERM", onSigterm);
   }
 }
