@@ -1,6 +1,7 @@
 // Shared test helpers: fixture discovery and the byte-preservation check.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { readBuildContext } from "../src/io/context.js";
 import type { ConvertOptions, ConvertResult } from "../src/types.js";
 
 export const repoRoot = fileURLToPath(new URL("../", import.meta.url));
@@ -24,6 +25,10 @@ export function fixtureCases(): FixtureCase[] {
         ? ((JSON.parse(readFileSync(caseFile, "utf8")) as { options?: ConvertOptions }).options ??
           {})
         : {};
+      // A fixture with a build context (context/) converts with it, as the CLI would with
+      // --context; a case.json may give one as data instead (options.context).
+      if (!options.context && existsSync(`${dir}context`))
+        options.context = readBuildContext(`${dir}context`, `${dir}Dockerfile`);
       return { name: d.name, dir, input: readFileSync(`${dir}Dockerfile`, "utf8"), options };
     })
     .sort((a, b) => a.name.localeCompare(b.name));
