@@ -73,7 +73,10 @@ function depCommand(cmd: ShellCommand): DepCommand | null {
   for (const eco of manifests.ecosystems)
     for (const m of eco.commands) {
       if (!matchesCommand(m, program, args)) continue;
-      const positional = args.filter((w) => !w.startsWith("-"));
+      // Non-flag words, the values of options that take one (`--jobs 4`) left out.
+      const positional = args.filter(
+        (w, i) => !w.startsWith("-") && !(i > 0 && eco.values.includes(args[i - 1]!)),
+      );
       if (!m.operands && !m.from && positional.length > (m.sub?.length ?? 0)) continue;
       if (!relevant(eco, args)) continue;
       return { eco, cmd, args };

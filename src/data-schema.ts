@@ -98,6 +98,7 @@ const manifestCommand = matcherSchema.extend({
 const manifestEcosystem = z.object({
   id: z.string(),
   commands: z.array(manifestCommand).min(1),
+  values: strList.default([]),
   required: strList,
   optional: strList.default([]),
   check: z.string(),

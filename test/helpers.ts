@@ -50,6 +50,18 @@ export function decisionSummary(r: ConvertResult) {
         .map((l) => [`L${l.line}`, `${l.role}${l.evidence[0] ? ` (${l.evidence[0].rule})` : ""}`]),
     ),
     contract: r.contract ? (r.contract.ok ? "kept" : "broken") : null,
+    // Only when there is a dependency step after a whole COPY: what moved, or why not.
+    ...(r.plan?.cacheOrder
+      ? {
+          cacheOrder: {
+            reordered: r.plan.cacheOrder.steps.map(
+              (s) =>
+                `L${r.facts?.lines[s.run]?.line} ${s.ecosystem}: ${s.manifests.join(", ")} first`,
+            ),
+            kept: r.plan.cacheOrder.kept.map((k) => `L${k.line}: ${k.why}`),
+          },
+        }
+      : {}),
   };
 }
 
