@@ -149,7 +149,7 @@ export function planCacheOrder(
     const judged = judge(ctx, context, unknownWhy, whole, run, deps, first, usedCopies);
     if (!judged) continue;
     if ("kept" in judged) {
-      order.kept.push({ line: run.line, why: judged.kept });
+      order.kept.push({ line: run.line, why: judged.kept, code: keptCode(judged.kept) });
       continue;
     }
     usedCopies.add(whole.index);
@@ -165,6 +165,92 @@ export function planCacheOrder(
   }
   void facts;
   return order.steps.length || order.kept.length ? order : undefined;
+}
+
+/** Flags of the whole COPY the manifests' COPY repeats. */
+const COPY_FLAGS = ["chown", "chmod", "link"];
+/** Folders package installs write to: a copy of the sources there is not moved past them. */
+const SYSTEM_DIRS = ["/usr", "/etc", "/var", "/lib", "/bin", "/sbin", "/opt", "/root", "/tmp"];
+/** Programs of a RUN between the copy and the step that read no source file. */
+const CONTEXT_FREE = new Set([
+  "apt-get",
+  "apt",
+  "apk",
+  "yum",
+  "dnf",
+  "microdnf",
+  "corepack",
+  "docker-php-ext-install",
+  "docker-php-ext-enable",
+  "docker-php-ext-configure",
+  "pecl",
+]);
+
+/**
+ * Why an instruction between the whole COPY and the dependency step stops the move; null when the
+ * copy can move past it: metadata, a WORKDIR when the copy names an absolute destination, a COPY
+ * from another image or stage elsewhere, package installs (and pip installs of named packages).
+ */
+function betweenProblem(ins: InstructionNode, dest: string, absolute: boolean): string | null {
+  if (INERT.has(ins.keyword)) return null;
+  if (ins.keyword === "WORKDIR")
+    return absolute ? null : "the copy's destination is relative to the working directory";
+  if (ins.keyword === "COPY" && ins.flags["from"]) {
+    const to = copyWords(ins).at(-1) ?? "";
+    if (to.startsWith("/") && !coversDir(dest, to) && !coversDir(to, dest)) return null;
+    return "it copies into the same folder";
+  }
+  if (ins.keyword !== "RUN") return "it may read or change the copied files";
+  if (ins.exec || ins.shellErrors.length || /[<>`]|\$\(/.test(ins.args))
+    return "it may read or change the copied files";
+  if (dest === "/" || SYSTEM_DIRS.some((d) => coversDir(dest, d) || coversDir(d, dest)))
+    return "the sources land where package installs write";
+  for (const c of ins.commands) {
+    const name = c.name.replace(/^.*\//, "");
+    if (CONTEXT_FREE.has(name)) continue;
+    if (name === "set" || name === "true") continue;
+    const pip = /^pip[\d.]*$/.test(name) && c.args[0] !== undefined;
+    if (pip && namedPackagesOnly(c.args)) continue;
+    return `it runs ${c.name}, which may read the sources`;
+  }
+  return null;
+}
+
+/** `pip install -U pip wheel`: packages by name only (no requirement files, paths, editables). */
+function namedPackagesOnly(args: string[]): boolean {
+  const at = args.findIndex((w) => !w.startsWith("-"));
+  if (at === -1 || args[at] !== "install") return false;
+  return args
+    .slice(at + 1)
+    .every((a) =>
+      a.startsWith("-")
+        ? !/^(-r|--requirement|-c|--constraint|-e|--editable|-f|--find-links)/.test(a)
+        : /^[A-Za-z0-9][\w.-]*([<>=!~]=?[\w.*]+)?$/.test(a),
+    );
+}
+
+/** Kinds of reasons the order stays, for counts (eval) and searches; the sentence says the rest. */
+const KEPT_CODES: [string, RegExp][] = [
+  ["context-unknown", /build context is not known/],
+  ["outputs-in-context", /the context holds/],
+  ["not-known-file", /the context has /],
+  [
+    "manifest-missing",
+    /not in the build context|^no .* in .* of the build context| project files in /,
+  ],
+  ["manifest-unread", /was not read|not valid JSON/],
+  ["install-script", /script (runs|would run)/],
+  [
+    "reads-sources",
+    /path of the sources|local folder|from the sources|path repository|finds packages in a folder|reads other files|references other projects|has modules|parent is a pom|workspaces|not among the copied|--no-root|another Gemfile/,
+  ],
+  ["options", /option/],
+  ["lines-between", /comes between|earlier dependency step/],
+];
+
+function keptCode(why: string): string {
+  const text = why.replace(/^.*? keeps its place after line \d+'s copy of the sources: /, "");
+  return KEPT_CODES.find(([, re]) => re.test(text))?.[0] ?? "shape";
 }
 
 /** The latest COPY/ADD from the context before `run` that copies a folder holding `cwd`. */
@@ -214,15 +300,19 @@ function judge(
   if (/[$*?[\]"'\\]/.test(copyWords(W).join(" ")))
     return kept(`line ${W.line} uses variables, wildcards or quoting`);
   const flags = Object.keys(W.flags);
-  const odd = flags.filter((f) => f !== "chown" && f !== "chmod");
+  const odd = flags.filter((f) => !COPY_FLAGS.includes(f));
   if (odd.length) return kept(`line ${W.line} has --${odd.join(", --")}`);
   if (W.raw.includes("\n")) return kept(`line ${W.line} continues over several lines`);
-  // Only lines that read no file between the copy and the step.
+  // Only lines that read no file of the sources (nor write where they land) between the copy and
+  // the step: the copy moves past them.
+  const destWord = copyWords(W)[1]!;
+  const dest = whole.dest.replace(/\/$/, "") || "/";
   for (let i = W.index + 1; i < run.index; i++) {
     const between = ctx.doc.instructions[i]!;
-    if (!INERT.has(between.keyword))
+    const why = betweenProblem(between, dest, destWord.startsWith("/"));
+    if (why)
       return kept(
-        `line ${between.line} (${between.keyword}) comes between the copy and the dependency step`,
+        `line ${between.line} (${between.keyword}) comes between the copy and the dependency step: ${why}`,
       );
   }
   if (run.exec === null && /<</.test(run.raw)) return kept(`line ${run.line} has a heredoc`);
@@ -298,6 +388,12 @@ function judge(
   // The lines.
   const chown = W.flags["chown"] !== undefined ? ` --chown=${W.flags["chown"]}` : "";
   const chmod = W.flags["chmod"] !== undefined ? ` --chmod=${W.flags["chmod"]}` : "";
+  const link =
+    W.flags["link"] !== undefined
+      ? W.flags["link"]
+        ? ` --link=${W.flags["link"]}`
+        : " --link"
+      : "";
   const copyWorkdir = ctx.facts.lines[W.index]?.workdir ?? "/";
   const groups = new Map<string, string[]>();
   for (const f of files) {
@@ -308,7 +404,9 @@ function judge(
     const dest = dir === copyWorkdir ? "./" : dir === "/" ? "/" : `${dir}/`;
     groups.set(dest, [...(groups.get(dest) ?? []), f]);
   }
-  const added = [...groups].map(([dest, fs]) => `COPY${chown}${chmod} ${fs.join(" ")} ${dest}`);
+  const added = [...groups].map(
+    ([dest, fs]) => `COPY${chown}${chmod}${link} ${fs.join(" ")} ${dest}`,
+  );
   const manifestsShown = files.join(", ");
   if (isBuild) {
     const add = dep.eco.add!;

@@ -252,7 +252,8 @@ export interface CacheStep {
 export interface CacheOrder {
   steps: CacheStep[];
   /** Dependency steps whose order was kept, and why (for the explanation). */
-  kept: { line: number; why: string }[];
+  /** `code`: context-unknown, manifest-missing, reads-sources, install-script, shape… */
+  kept: { line: number; why: string; code: string }[];
   /** Cache mounts added (`--cache-mounts`): RUN index → mount flags. */
   mounts: { run: number; flags: string }[];
 }
