@@ -1,4 +1,5 @@
-// End-to-end for the cache order (issue 14): each fixtures/e2e-cache-* case copies the whole
+// End-to-end for the cache order (issue 14): each fixtures/e2e-cache-* case (Node, Go, Python,
+// Ruby, PHP) copies the whole
 // context before its dependency step. Its context is copied to a temporary folder, the file is
 // converted with that context, and both files are built; then a source file is edited and both are
 // built again with --progress=plain. The converted build must reuse the dependency step (CACHED),
@@ -45,6 +46,12 @@ const CASES: CacheCase[] = [
     edit: "greet.py",
     original: "RUN pip install --no-index -r requirements.txt",
     converted: "RUN pip install --no-index -r requirements.txt",
+  },
+  {
+    name: "e2e-cache-ruby",
+    edit: "lib/greet.rb",
+    original: "RUN bundle install",
+    converted: "RUN bundle install",
   },
   {
     name: "e2e-cache-php",
