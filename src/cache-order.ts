@@ -90,6 +90,8 @@ function depCommand(cmd: ShellCommand): DepCommand | null {
  */
 function relevant(eco: ManifestEcosystem, args: string[]): boolean {
   if (eco.check === "pip") return args.some((a) => /^(-r|--requirement|-c|--constraint)/.test(a));
+  if (eco.check === "go-build")
+    return !args.some((a) => a.includes("@") || /^-mod=(vendor|mod)$/.test(a));
   if (eco.check === "maven") {
     const positional = args.filter((a) => !a.startsWith("-"));
     return (
@@ -291,9 +293,29 @@ function judge(
   const kept = (why: string): Judged => ({
     kept: `${what} keeps its place after line ${whole.ins.line}'s copy of the sources: ${why}`,
   });
+  const isAdd = dep.eco.add !== undefined;
+  if (isAdd && dep.eco.unlessBefore.length) {
+    const earlier = ctx.doc.instructions.some(
+      (i) =>
+        i.keyword === "RUN" &&
+        i.index < run.index &&
+        i.commands.some((c) => dep.eco.unlessBefore.includes(depCommand(c)?.eco.id ?? "")),
+    );
+    if (earlier) return null;
+  }
+  if (isAdd) {
+    // Modules vendored (GOFLAGS=-mod=vendor): nothing is downloaded.
+    const goflags = [
+      dep.cmd.assignments["GOFLAGS"] ?? "",
+      ...ctx.facts.env.filter(([k]) => k === "GOFLAGS").map(([, v]) => v),
+    ];
+    if (goflags.some((v) => /-mod=vendor/.test(v))) return null;
+  }
   if (usedCopies.has(whole.index))
     return kept(`an earlier dependency step already comes before that copy`);
-  if (!context) return kept(unknownWhy);
+  // A build that fetches (go build, mvn package) has nothing moved, only a line added: without
+  // the context there is no telling whether it would fetch anything, so nothing is said.
+  if (!context) return isAdd ? null : kept(unknownWhy);
   const W = whole.ins;
   // The whole COPY: plain words, flags that the manifest COPY can repeat.
   if (W.exec) return kept(`line ${W.line} is in JSON form`);
@@ -309,13 +331,21 @@ function judge(
   const dest = whole.dest.replace(/\/$/, "") || "/";
   for (let i = W.index + 1; i < run.index; i++) {
     const between = ctx.doc.instructions[i]!;
-    const why = betweenProblem(between, dest, destWord.startsWith("/"));
+    // An added command runs before the copy: settings between it and the build must not matter.
+    const why =
+      isAdd && (between.keyword === "ENV" || between.keyword === "ARG")
+        ? "the command added before the copy would run without its setting"
+        : betweenProblem(between, dest, destWord.startsWith("/"));
     if (why)
       return kept(
         `line ${between.line} (${between.keyword}) comes between the copy and the dependency step: ${why}`,
       );
   }
   if (run.exec === null && /<</.test(run.raw)) return kept(`line ${run.line} has a heredoc`);
+  if (isAdd && Object.keys(run.flags).length)
+    return kept(
+      `line ${run.line} has --${Object.keys(run.flags).join(", --")}, which the command added before the copy would not have`,
+    );
   const cwd = dep.cmd.cwd;
   const workdir = ctx.facts.lines[run.index]?.workdir ?? "/";
   if (cwd !== workdir) return kept(`the step runs after a \`cd\` in line ${run.line}`);
@@ -327,7 +357,8 @@ function judge(
   const shown = (p: string) => (p === "" ? "the context's root" : p);
 
   // What else shares the RUN: harmless commands alone, or a simple && chain to split.
-  const others = deps.filter((d, i) => d !== null && i !== first);
+  // (A build that fetches, such as `go build` after `go mod download`, is no second step.)
+  const others = deps.filter((d, i) => d !== null && i !== first && !d.eco.add);
   if (others.length) return kept(`line ${run.line} runs more than one dependency step`);
   const cmds = run.commands;
   let depEnd = first; // last command of the dependency part
@@ -338,7 +369,7 @@ function judge(
       `line ${run.line} runs \`${leading.find((c) => !harmless(c))!.name}\` before it in the same RUN`,
     );
   let split: CacheStep["split"] = null;
-  const isBuild = dep.eco.add !== undefined;
+  const isBuild = isAdd;
   if (depEnd + 1 < cmds.length && !isBuild) {
     if (run.exec) return kept(`line ${run.line} is in JSON form`);
     const chain = andChain(run, cmds, ctx.doc.escape);
@@ -666,6 +697,16 @@ function checkContent(
       const list = Array.isArray(repos) ? repos : Object.values(repos ?? {});
       if (list.some((r) => (r as { type?: string })?.type === "path"))
         return `${p} has a path repository in the sources`;
+      return true;
+    }
+    case "go-build": {
+      const p = at("go.mod");
+      const t = text(p);
+      if (t === undefined) return unread(p);
+      if (/=>\s*(\.{1,2}\/|\/)/.test(t))
+        return `${p} replaces a module with a local folder, which the download reads`;
+      // Nothing to download: no line to add.
+      if (!/^\s*require\b/m.test(t)) return null;
       return true;
     }
     case "maven": {

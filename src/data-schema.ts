@@ -109,6 +109,7 @@ const manifestEcosystem = z.object({
     .object({ command: z.string(), options: z.record(z.string(), z.string()).default({}) })
     .optional(),
   add: z.object({ command: z.string(), keep: strList.default([]) }).optional(),
+  unlessBefore: strList.default([]),
   cache: strList.default([]),
 });
 export type ManifestEcosystem = z.infer<typeof manifestEcosystem>;

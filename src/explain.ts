@@ -85,7 +85,7 @@ export function explainPlan(planned: Planned, facts: Facts): Explanation[] {
       out.push({
         ...at,
         line: copyLine,
-        text: `added to the builder where line ${copyLine} was: ${a} (the manifests the step reads, only those in the build context)`,
+        text: `added to the builder ${st.moves ? `where line ${copyLine} was` : `before line ${copyLine}`}: ${a} (the manifests the step reads, only those in the build context)`,
       });
     if (st.addedRun)
       out.push({

@@ -217,6 +217,69 @@ describe("cache order", () => {
   });
 });
 
+describe("builds that fetch their dependencies themselves", () => {
+  const GO = [
+    "FROM golang:1.22-bookworm",
+    "WORKDIR /src",
+    "COPY . .",
+    "RUN CGO_ENABLED=0 go build -o /bin/app .",
+    'CMD ["/bin/app"]',
+    "",
+  ].join("\n");
+  const ctx = (mod: string, files = ["go.mod", "go.sum", "main.go"]): BuildContextInput => ({
+    files,
+    contents: { "go.mod": mod },
+  });
+
+  it("Go: go.mod and go.sum, then an added go mod download, before the sources", () => {
+    const r = convert(GO, { context: ctx("module a\n\ngo 1.22\n\nrequire b v1.0.0\n") });
+    expect(r.output).toContain(
+      "COPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN CGO_ENABLED=0 go build",
+    );
+    expect(preserved(GO, r)).toBeNull();
+    explained(r);
+  });
+
+  it("Go: nothing added without requirements, with vendored modules, or without a context", () => {
+    for (const c of [
+      ctx("module a\n\ngo 1.22\n"),
+      ctx("module a\nrequire b v1\n", ["go.mod", "vendor/modules.txt", "main.go"]),
+      undefined,
+    ]) {
+      const r = convert(GO, c ? { context: c } : {});
+      expect(r.decision).toBe("converted");
+      expect(r.output).not.toContain("go mod download");
+      expect(r.plan?.cacheOrder?.steps ?? []).toHaveLength(0);
+    }
+    // A download earlier in the file already caches the modules.
+    const early = GO.replace("COPY . .", "COPY go.mod ./\nRUN go mod download\nCOPY . .");
+    const r = convert(early, { context: ctx("module a\nrequire b v1\n") });
+    expect(r.plan?.cacheOrder).toBeUndefined();
+  });
+
+  it("Maven: pom.xml, then mvn dependency:go-offline with the build's batch flag", () => {
+    const input = [
+      "FROM maven:3.9-eclipse-temurin-17",
+      "WORKDIR /build",
+      "COPY . .",
+      "RUN mvn -B -DskipTests package",
+      'CMD ["java", "-jar", "target/app.jar"]',
+      "",
+    ].join("\n");
+    const pom = (body: string): BuildContextInput => ({
+      files: ["pom.xml", "src/main/java/A.java"],
+      contents: { "pom.xml": `<project>${body}</project>` },
+    });
+    const r = convert(input, { context: pom("<artifactId>app</artifactId>") });
+    expect(r.output).toContain(
+      "COPY pom.xml ./\nRUN mvn -B dependency:go-offline\nCOPY . .\nRUN mvn -B -DskipTests package\n",
+    );
+    explained(r);
+    const modules = convert(input, { context: pom("<modules><module>a</module></modules>") });
+    expect(modules.plan?.cacheOrder?.kept[0]?.code).toBe("reads-sources");
+  });
+});
+
 describe("build context", () => {
   it("follows .dockerignore as Docker does (root-anchored, exceptions)", () => {
     const c = new BuildContext({
