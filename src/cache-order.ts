@@ -244,7 +244,7 @@ const KEPT_CODES: [string, RegExp][] = [
   ["install-script", /script (runs|would run)/],
   [
     "reads-sources",
-    /path of the sources|local folder|from the sources|path repository|finds packages in a folder|reads other files|references other projects|has modules|parent is a pom|workspaces|not among the copied|--no-root|another Gemfile/,
+    /path of the sources|local folder|from the sources|files of the sources|path repository|finds packages in a folder|reads other files|references other projects|has modules|parent is a pom|workspaces|not among the copied|--no-root|another Gemfile/,
   ],
   ["options", /option/],
   ["lines-between", /comes between|earlier dependency step/],
@@ -571,6 +571,16 @@ function checkContent(
         return `${p}'s \`${hook}\` script runs during the install and may read any source file`;
       if (pkg["workspaces"] !== undefined)
         return `${p} declares workspaces, whose manifests live in other folders`;
+      // Patches applied at install time live in the sources (pnpm, Bun, Yarn's patch: protocol).
+      const pnpm = (pkg["pnpm"] ?? {}) as Record<string, unknown>;
+      if (pkg["patchedDependencies"] !== undefined || pnpm["patchedDependencies"] !== undefined)
+        return `${p} patches dependencies with files of the sources (patchedDependencies)`;
+      for (const field of ["resolutions", "overrides"]) {
+        const map = (pkg[field] ?? {}) as Record<string, unknown>;
+        for (const [name, spec] of Object.entries(map))
+          if (typeof spec === "string" && /^(file:|link:|portal:|patch:|\.{0,2}\/)/.test(spec))
+            return `${p}: ${field} ${name} comes from the sources (${spec})`;
+      }
       for (const field of [
         "dependencies",
         "devDependencies",

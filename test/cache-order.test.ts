@@ -91,6 +91,13 @@ describe("cache order", () => {
         nodeContext({ files: ["package.json", "node_modules/x/index.js"] }),
         "outputs-in-context",
       ],
+      [
+        "RUN npm ci && npm run build",
+        nodeContext({
+          contents: { "package.json": pkg({ pnpm: { patchedDependencies: { x: "p.patch" } } }) },
+        }),
+        "reads-sources",
+      ],
       ["RUN npm ci || true && npm run build", nodeContext(), "shape"],
       ["RUN npm ci; npm run build", nodeContext(), "shape"],
       ["RUN cd /app && npm ci && npm run build", nodeContext(), "shape"],
