@@ -128,7 +128,7 @@ export function planCacheOrder(
   options: ConvertOptions,
   lastBuild: number,
 ): CacheOrder | undefined {
-  const { doc, facts } = ctx;
+  const { doc } = ctx;
   const input = options.context;
   const context = input && !("unknown" in input) ? new BuildContext(input) : null;
   const unknownWhy = !input
@@ -165,7 +165,6 @@ export function planCacheOrder(
     }
     order.steps.push(judged.step);
   }
-  void facts;
   return order.steps.length || order.kept.length ? order : undefined;
 }
 
