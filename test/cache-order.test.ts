@@ -1,5 +1,5 @@
 // Cache order (issue 14): dependency steps before the sources, only when safe, always explained.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -8,6 +8,7 @@ import { convert } from "../src/index.js";
 import { readBuildContext } from "../src/io/context.js";
 import type { BuildContextInput, ConvertResult } from "../src/types.js";
 import { preserved } from "./fuzz/properties.js";
+import { corpusDir, fixtureCases } from "./helpers.js";
 
 const NODE = (run: string, between = "") =>
   `FROM node:20-bookworm\nWORKDIR /app\nCOPY . .\n${between}${run}\nCMD ["node", "dist/main.js"]\n`;
@@ -284,6 +285,57 @@ describe("builds that fetch their dependencies themselves", () => {
     explained(r);
     const modules = convert(input, { context: pom("<modules><module>a</module></modules>") });
     expect(modules.plan?.cacheOrder?.kept[0]?.code).toBe("reads-sources");
+  });
+});
+
+describe("every fixture and corpus file, with a context that holds every manifest", () => {
+  // Benign manifests of every ecosystem, so every dependency step after a whole copy is tried.
+  const context: BuildContextInput = {
+    files: [
+      ...["package.json", "package-lock.json", "yarn.lock", "pnpm-lock.yaml", "go.mod", "go.sum"],
+      ...["requirements.txt", "Gemfile", "Gemfile.lock", "composer.json", "composer.lock"],
+      ...["pom.xml", "Pipfile", "Pipfile.lock", "pyproject.toml", "poetry.lock", "mix.exs"],
+      ...["mix.lock", "app.csproj", "shard.yml", "src/main.x"],
+    ],
+    contents: {
+      "package.json": "{}",
+      "go.mod": "module a\nrequire b v1.0.0\n",
+      "requirements.txt": "flask\n",
+      Gemfile: "gem 'rack'\n",
+      "composer.json": "{}",
+      "pom.xml": "<project/>",
+      "app.csproj": "<Project/>",
+      Pipfile: "[packages]\n",
+      "pyproject.toml": "[tool.poetry]\n",
+      "mix.exs": "defmodule A do end\n",
+    },
+  };
+  const inputs: [string, string][] = fixtureCases().map((c) => [c.name, c.input]);
+  for (const set of ["open", "extra"]) {
+    const index = `${corpusDir}${set}/INDEX.tsv`;
+    if (!existsSync(index)) continue;
+    for (const row of readFileSync(index, "utf8").trim().split("\n").slice(1)) {
+      const file = row.split("\t")[0]!;
+      inputs.push([`${set}/${file}`, readFileSync(`${corpusDir}${set}/${file}`, "utf8")]);
+    }
+  }
+
+  it("keeps the decision, every unmoved byte, the contract and idempotence", () => {
+    let steps = 0;
+    const problems: string[] = [];
+    for (const [name, text] of inputs) {
+      const plain = convert(text, {});
+      const r = convert(text, { context });
+      if (r.decision !== plain.decision) problems.push(`${name}: ${r.decision}`);
+      if (r.decision !== "converted") continue;
+      steps += r.plan?.cacheOrder?.steps.length ?? 0;
+      const lost = preserved(text, r);
+      if (lost) problems.push(`${name}: ${lost}`);
+      if (!r.contract?.ok) problems.push(`${name}: contract`);
+      if (convert(r.output, { context }).output !== r.output) problems.push(`${name}: idempotence`);
+    }
+    expect(problems).toEqual([]);
+    expect(steps).toBeGreaterThanOrEqual(20);
   });
 });
 
