@@ -268,7 +268,9 @@ function wholeCopyBefore(
     const source = words[0]!;
     // A folder: the context's root, or a name ending in `/` (a file list never holds manifests
     // the step reads without the rest of the folder, so it needs no reordering).
-    const folder = source === "." || source === "./" || source.endsWith("/");
+    const folder =
+      (source === "." || source === "./" || source.endsWith("/")) &&
+      !/^[a-z][\w+.-]*:\/\/|^git@/i.test(source); // not a URL (ADD downloads those)
     if (!folder) continue;
     const workdir = ctx.facts.lines[i]?.workdir ?? "/";
     const dest = resolvePath(workdir, words[1]!);
