@@ -394,11 +394,13 @@ function judge(
             : `${found.length} project files in ${shown(ctxDir)} (${found.join(", ")})`,
         );
       files.push(found[0]!);
-    } else if (!context.hasFile(at(name)))
+    } else if (!context.hasFile(at(name))) {
+      // A build without the manifest (a Go build outside modules) has nothing to fetch first.
+      if (isAdd) return null;
       return kept(
         `${at(name)} is not in the build context${context.dockerignore ? " (or .dockerignore excludes it)" : ""}`,
       );
-    else files.push(at(name));
+    } else files.push(at(name));
   }
   for (const name of dep.eco.optional) if (context.hasFile(at(name))) files.push(at(name));
   for (const name of dep.eco.notKnown) {
