@@ -68,6 +68,19 @@ export class BuildContext {
     return out.sort();
   }
 
+  /** Files named `name` one folder below `folder` (`packages/<x>/package.json`), sorted. */
+  childFiles(folder: string, name: string): string[] {
+    const dir = normalise(folder);
+    const prefix = dir ? dir + "/" : "";
+    const out: string[] = [];
+    for (const f of this.kept) {
+      if (!f.startsWith(prefix) || !f.endsWith("/" + name)) continue;
+      const middle = f.slice(prefix.length, f.length - name.length - 1);
+      if (middle && !middle.includes("/")) out.push(f);
+    }
+    return out.sort();
+  }
+
   /** The text of a context file, when the caller read it; undefined when not. */
   read(path: string): string | undefined {
     return this.contents[normalise(path)];

@@ -237,13 +237,13 @@ const KEPT_CODES: [string, RegExp][] = [
   ["not-known-file", /the context has /],
   [
     "manifest-missing",
-    /not in the build context|^no .* in .* of the build context| project files in /,
+    /not in the build context|^no .* in .* of the build context| project files in |has no package\.json in the build context/,
   ],
-  ["manifest-unread", /was not read|not valid JSON/],
+  ["manifest-unread", /was not read|not valid JSON|not a JSON object/],
   ["install-script", /script (runs|would run)/],
   [
     "reads-sources",
-    /path of the sources|local folder|from the sources|files of the sources|path repository|finds packages in a folder|reads other files|references other projects|has modules|parent is a pom|workspaces|not among the copied|--no-root|another Gemfile/,
+    /path of the sources|local folder|from the sources|files of the sources|path repository|finds packages in a folder|reads other files|references other projects|has modules|parent is a pom|workspaces|not among the copied|--no-root|another Gemfile|declares programs/,
   ],
   ["options", /option/],
   ["lines-between", /comes between|earlier dependency step/],
@@ -534,6 +534,42 @@ function andChain(
   return { starts, ends, prefix: m[0].length };
 }
 
+/**
+ * What in a package.json makes an install read more than the manifests: lifecycle scripts that
+ * run during it, patches and dependencies from files of the sources (`workspace:` is fine within
+ * workspaces, whose manifests are copied too).
+ */
+function nodeManifestProblem(
+  p: string,
+  pkg: Record<string, unknown>,
+  workspaces: boolean,
+): string | null {
+  const scripts = (pkg["scripts"] ?? {}) as Record<string, unknown>;
+  const hook = NPM_INSTALL_SCRIPTS.find((s) => scripts[s] !== undefined);
+  if (hook) return `${p}'s \`${hook}\` script runs during the install and may read any source file`;
+  // Patches applied at install time live in the sources (pnpm, Bun, Yarn's patch: protocol).
+  const pnpm = (pkg["pnpm"] ?? {}) as Record<string, unknown>;
+  if (pkg["patchedDependencies"] !== undefined || pnpm["patchedDependencies"] !== undefined)
+    return `${p} patches dependencies with files of the sources (patchedDependencies)`;
+  const local = workspaces
+    ? /^(file:|link:|portal:|patch:|\.{0,2}\/)/
+    : /^(file:|link:|portal:|patch:|workspace:|\.{0,2}\/)/;
+  for (const field of [
+    "dependencies",
+    "devDependencies",
+    "optionalDependencies",
+    "peerDependencies",
+    "resolutions",
+    "overrides",
+  ]) {
+    const deps = (pkg[field] ?? {}) as Record<string, unknown>;
+    for (const [name, spec] of Object.entries(deps))
+      if (typeof spec === "string" && local.test(spec))
+        return `${p}: ${name} comes from the sources (${spec})`;
+  }
+  return null;
+}
+
 /** Text with its line continuations joined as Docker joins them. */
 function joined(text: string, escape: string): string {
   return text
@@ -557,43 +593,57 @@ function checkContent(
   const at = (name: string) => normalise(posix.join(ctxDir, name));
   const text = (p: string) => context.read(p);
   const unread = (p: string) => `${p} was not read, so what it names is not known`;
+  /** A JSON manifest's object, or why it cannot be read. */
+  const readJson = (p: string): Record<string, unknown> | string => {
+    const t = text(p);
+    if (t === undefined) return unread(p);
+    try {
+      const v: unknown = JSON.parse(t);
+      return v && typeof v === "object" && !Array.isArray(v)
+        ? (v as Record<string, unknown>)
+        : `${p} is not a JSON object`;
+    } catch {
+      return `${p} is not valid JSON`;
+    }
+  };
   switch (dep.eco.check) {
     case "node": {
       const p = at("package.json");
-      const t = text(p);
-      if (t === undefined) return unread(p);
-      let pkg: Record<string, unknown>;
-      try {
-        pkg = JSON.parse(t) as Record<string, unknown>;
-      } catch {
-        return `${p} is not valid JSON`;
+      const pkg = readJson(p);
+      if (typeof pkg === "string") return pkg;
+      const workspaces = pkg["workspaces"];
+      const problem = nodeManifestProblem(p, pkg, workspaces !== undefined);
+      if (problem) return problem;
+      if (workspaces === undefined) return true;
+      // npm and Yarn 1 workspaces: each member's package.json comes first too, in its folder.
+      const patterns = Array.isArray(workspaces)
+        ? workspaces
+        : (workspaces as { packages?: unknown } | null)?.packages;
+      if (!Array.isArray(patterns) || patterns.some((w) => typeof w !== "string"))
+        return `${p} declares workspaces in a form not understood here`;
+      const members: string[] = [];
+      for (const raw of patterns as string[]) {
+        const w = raw.replace(/^\.\//, "").replace(/\/$/, "");
+        const base = w.endsWith("/*") ? w.slice(0, -2) : w;
+        if (/[*?[\]{}!]|^\.\.|(^|\/)\.\.(\/|$)/.test(base))
+          return `${p}: the workspace pattern ${raw} is not understood here`;
+        if (w.endsWith("/*")) members.push(...context.childFiles(at(base), "package.json"));
+        else if (context.hasFile(at(`${base}/package.json`)))
+          members.push(at(`${base}/package.json`));
+        else return `${p}: the workspace ${raw} has no package.json in the build context`;
       }
-      const scripts = (pkg["scripts"] ?? {}) as Record<string, unknown>;
-      const hook = NPM_INSTALL_SCRIPTS.find((s) => scripts[s] !== undefined);
-      if (hook)
-        return `${p}'s \`${hook}\` script runs during the install and may read any source file`;
-      if (pkg["workspaces"] !== undefined)
-        return `${p} declares workspaces, whose manifests live in other folders`;
-      // Patches applied at install time live in the sources (pnpm, Bun, Yarn's patch: protocol).
-      const pnpm = (pkg["pnpm"] ?? {}) as Record<string, unknown>;
-      if (pkg["patchedDependencies"] !== undefined || pnpm["patchedDependencies"] !== undefined)
-        return `${p} patches dependencies with files of the sources (patchedDependencies)`;
-      for (const field of ["resolutions", "overrides"]) {
-        const map = (pkg[field] ?? {}) as Record<string, unknown>;
-        for (const [name, spec] of Object.entries(map))
-          if (typeof spec === "string" && /^(file:|link:|portal:|patch:|\.{0,2}\/)/.test(spec))
-            return `${p}: ${field} ${name} comes from the sources (${spec})`;
-      }
-      for (const field of [
-        "dependencies",
-        "devDependencies",
-        "optionalDependencies",
-        "peerDependencies",
-      ]) {
-        const deps = (pkg[field] ?? {}) as Record<string, unknown>;
-        for (const [name, spec] of Object.entries(deps))
-          if (typeof spec === "string" && /^(file:|link:|portal:|workspace:|\.{0,2}\/)/.test(spec))
-            return `${p}: ${name} comes from the sources (${spec})`;
+      for (const m of members) {
+        const member = readJson(m);
+        if (typeof member === "string") return member;
+        const why = nodeManifestProblem(m, member, true);
+        if (why) return why;
+        // npm links a member's programs at install time: they are sources.
+        if (member["bin"] !== undefined)
+          return `${m} declares programs (bin), which the install links`;
+        const dir = posix.dirname(m);
+        if (context.hasFolder(`${dir}/node_modules`))
+          return `the context holds ${dir}/node_modules/ (not excluded by .dockerignore): copying the sources after the step would overwrite what it made`;
+        if (!files.includes(m)) files.push(m);
       }
       return true;
     }

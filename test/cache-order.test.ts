@@ -79,8 +79,19 @@ describe("cache order", () => {
       ],
       [
         "RUN npm ci && npm run build",
-        nodeContext({ contents: { "package.json": pkg({ workspaces: ["packages/*"] }) } }),
+        nodeContext({
+          files: ["package.json", "packages/cli/package.json"],
+          contents: {
+            "package.json": pkg({ workspaces: ["packages/*"] }),
+            "packages/cli/package.json": JSON.stringify({ name: "cli", bin: { c: "c.js" } }),
+          },
+        }),
         "reads-sources",
+      ],
+      [
+        "RUN npm ci && npm run build",
+        nodeContext({ contents: { "package.json": pkg({ workspaces: ["apps/web"] }) } }),
+        "manifest-missing",
       ],
       [
         "RUN npm ci && npm run build",
@@ -114,6 +125,41 @@ describe("cache order", () => {
       expect(r.explanation.some((e) => e.rule === "cache-order-kept")).toBe(true);
       expect(r.output).toContain(`COPY . .\n${between ?? ""}${run}\n`);
     }
+  });
+
+  it("npm workspaces: each member's package.json comes first too, in its own folder", () => {
+    const input = NODE("RUN npm ci && npm run build");
+    const r = convert(input, {
+      context: {
+        files: [
+          "package.json",
+          "package-lock.json",
+          "packages/a/package.json",
+          "packages/b/package.json",
+          "packages/b/index.js",
+          "tools/gen/package.json",
+        ],
+        contents: {
+          "package.json": pkg({ workspaces: ["packages/*", "./tools/gen"] }),
+          "packages/a/package.json": JSON.stringify({ name: "a", dependencies: { b: "*" } }),
+          "packages/b/package.json": JSON.stringify({ name: "b" }),
+          "tools/gen/package.json": JSON.stringify({ name: "gen" }),
+        },
+      },
+    });
+    expect(r.output).toContain(
+      [
+        "COPY package.json package-lock.json ./",
+        "COPY packages/a/package.json /app/packages/a/",
+        "COPY packages/b/package.json /app/packages/b/",
+        "COPY tools/gen/package.json /app/tools/gen/",
+        "RUN npm ci",
+        "COPY . .",
+        "RUN npm run build",
+      ].join("\n"),
+    );
+    expect(preserved(input, r)).toBeNull();
+    explained(r);
   });
 
   it("without a context keeps the order and says the context is not known", () => {
