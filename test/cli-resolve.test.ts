@@ -71,12 +71,14 @@ describe("--resolve usage", () => {
     expect(await main(["--resolve", "-"], streams().io)).toBe(2);
   });
 
-  it("--context goes with --resolve", async () => {
+  it("--docker goes with --resolve; --context is the build context of any run", async () => {
     const f = join(dir, "Dockerfile");
     writeFileSync(f, RUST);
     const s = streams();
-    expect(await main(["--context", dir, f], s.io)).toBe(2);
-    expect(s.err()).toContain("--context and --docker go with --resolve");
+    expect(await main(["--docker", "/usr/bin/docker", f], s.io)).toBe(2);
+    expect(s.err()).toContain("--docker goes with --resolve");
+    const t = streams();
+    expect(await main(["--dry-run", "--context", dir, f], t.io)).toBe(0);
   });
 });
 

@@ -128,6 +128,39 @@ describe("msb-migrate", () => {
     expect(report.summary).toMatchObject({ converted: 1, unchanged: 1 });
   });
 
+  it("reads each Dockerfile's folder as its build context; --context for stdin; --cache-mounts", async () => {
+    const GOMOD =
+      'FROM golang:1.19\nWORKDIR /src\nCOPY . .\nRUN go mod download\nRUN CGO_ENABLED=0 go build -o /out/app .\nCMD ["/out/app"]\n';
+    mkdirSync(join(dir, "mod"));
+    writeFileSync(join(dir, "mod/Dockerfile"), GOMOD);
+    writeFileSync(join(dir, "mod/go.mod"), "module a\n\ngo 1.19\n");
+    writeFileSync(join(dir, "mod/main.go"), "package main\nfunc main() {}\n");
+    const s = streams();
+    expect(await main(["--dry-run", join(dir, "mod/Dockerfile")], s.io)).toBe(0);
+    expect(s.out()).toContain("-COPY . .\n+COPY go.mod ./\n RUN go mod download\n+COPY . .\n");
+    expect(s.err()).toMatch(
+      /line 3 moved after line 4: the sources come after the dependency step  \[cache-order\]/,
+    );
+    // Standard input has no folder: the order stays, and says so, unless --context gives one.
+    const piped = streams(GOMOD);
+    expect(await main(["-"], piped.io)).toBe(0);
+    expect(piped.out()).toContain("COPY . .\nRUN go mod download\n");
+    expect(piped.err()).toMatch(
+      /build context is not known \(the Dockerfile comes from standard input/,
+    );
+    const given = streams(GOMOD);
+    expect(await main(["--context", join(dir, "mod"), "-"], given.io)).toBe(0);
+    expect(given.out()).toContain("COPY go.mod ./\nRUN go mod download\nCOPY . .\n");
+    // Go's module cache is where the modules land: no cache mount for it (data/manifests.yaml).
+    const mounts = streams();
+    expect(
+      await main(["--dry-run", "--cache-mounts", join(dir, "mod/Dockerfile")], mounts.io),
+    ).toBe(0);
+    expect(mounts.out()).not.toContain("--mount");
+    const bad = streams();
+    expect(await main(["--context", join(dir, "nowhere"), join(dir, "mod")], bad.io)).toBe(2);
+  });
+
   it("reads stdin with - and writes the result on stdout", async () => {
     const s = streams(GO);
     expect(await main(["-"], s.io)).toBe(0);

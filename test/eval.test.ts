@@ -2,6 +2,7 @@
 // Floors are pinned from the last run; after an improvement, raise them (npm run eval shows the new figures).
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   compareArtifacts,
@@ -31,6 +32,8 @@ const TOTAL_CONVERTED_FLOOR = 52;
 /** Of the 23 authors' rewrites: how many we convert, and on the same runtime image family. */
 const REFERENCE_CONVERTED_FLOOR = 17;
 const REFERENCE_FAMILY_FLOOR = 12;
+/** Corpus files whose dependency step is put first, converted with test/corpus-contexts. */
+const CACHE_REORDERED_FLOOR = 3;
 
 const root = corpusRoot();
 
@@ -56,6 +59,22 @@ describe.skipIf(!root)(
         .map(([eco, floor]) => ({ eco, floor, got: report.byEcosystem[eco]?.converted ?? 0 }))
         .filter((x) => x.got < x.floor);
       expect(below).toEqual([]); // lists each ecosystem that dropped below its floor
+    });
+
+    it("counts the cache order: with the committed build contexts, reorders without breaking", () => {
+      // Without contexts (the corpus holds Dockerfiles only) every such step keeps its order.
+      const co = report.cacheOrder;
+      expect(co.withContext).toBe(0);
+      expect(co.reordered).toBe(0);
+      expect(co.keptByReason).toEqual({ "context-unknown": co.files });
+      const contexts = fileURLToPath(new URL("./corpus-contexts/", import.meta.url));
+      const withCtx = runEval([join(root!, "open"), join(root!, "extra")], undefined, contexts);
+      // A context changes the builder's order only: the same decisions, file by file.
+      expect(withCtx.files.map((f) => [f.file, f.decision])).toEqual(
+        report.files.map((f) => [f.file, f.decision]),
+      );
+      expect(withCtx.cacheOrder.reordered).toBeGreaterThanOrEqual(CACHE_REORDERED_FLOOR);
+      expect(toMarkdown(withCtx)).toContain("### Cache order: dependency steps before the sources");
     });
 
     it("agrees with the authors' rewrites at least as often as before", () => {

@@ -83,7 +83,7 @@ export function buildProgram(io: Streams, setExit: (code: number) => void): Comm
     )
     .option(
       "--context <dir>",
-      "with --resolve: the build context (default: the Dockerfile's folder)",
+      "build context for every file (default: each Dockerfile's folder; stdin: none); --resolve builds in it",
     )
     .option(
       "--no-verify",
@@ -92,6 +92,10 @@ export function buildProgram(io: Streams, setExit: (code: number) => void): Comm
     .option(
       "--docker <path>",
       "with --resolve: docker client (default: $DOCKER, else /usr/bin/docker)",
+    )
+    .option(
+      "--cache-mounts",
+      "add BuildKit cache mounts to the dependency steps put before the sources",
     )
     .addHelpText("after", EXAMPLES)
     .configureOutput({

@@ -2,6 +2,7 @@
 // update the PR/MR, record the outcome. One repository's failure never stops the others.
 import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
+import { contextFor } from "../io/context.js";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -235,17 +236,16 @@ async function convertOne(
     // The CLI's reader: refuses binary, UTF-16 and oversized files with one clear sentence.
     const text = (await readDockerfile(abs)).text;
     // The repository-relative path names the file in the patch header.
+    // The build context: the Dockerfile's folder in the checkout, as a build there would have it.
+    const context = convertOptions?.context ?? contextFor(abs, "auto");
+    const options = { ...convertOptions, path: rel, ...(context ? { context } : {}) };
     const result = resolve
       ? (
           await (
             await import("../resolve/index.js")
-          ).resolveDockerfile({
-            dockerfile: abs,
-            text,
-            convertOptions: { ...convertOptions, path: rel },
-          })
+          ).resolveDockerfile({ dockerfile: abs, text, convertOptions: options })
         ).result
-      : conv(text, { ...convertOptions, path: rel });
+      : conv(text, options);
     const reasons = result.reasons.map((r) => r.message);
     return { entry: { path: rel, decision: result.decision, reasons, result }, result, text };
   } catch (e) {

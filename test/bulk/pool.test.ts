@@ -162,3 +162,30 @@ describe("ConvertPool", () => {
     await pool.close();
   });
 });
+
+describe("the build context in bulk runs", () => {
+  it("is read beside each file, in the worker threads as in this thread", async () => {
+    const spec: Record<string, string> = {};
+    for (let i = 0; i < 6; i++) {
+      spec[`p${i}/Dockerfile`] = NODE;
+      spec[`p${i}/package.json`] = '{"name":"p","scripts":{"build":"tsc"}}';
+      spec[`p${i}/package-lock.json`] = "{}";
+    }
+    const root = tree(spec);
+    const patch = (d: FileDone) => d.result?.patch ?? "";
+    const inThread = await collect([root], { jobs: 1, context: "auto", convertOptions: {} });
+    const pooled = await collect([root], {
+      jobs: 2,
+      poolMinFiles: 4,
+      context: "auto",
+      convertOptions: {},
+    });
+    expect(pooled.workers).toBe(2);
+    for (const d of [...inThread.done, ...pooled.done])
+      expect(patch(d)).toContain("+COPY package.json package-lock.json ./\n+RUN npm ci\n");
+    expect(pooled.done.map(patch)).toEqual(inThread.done.map(patch));
+    // No context setting: the order stays (a library caller opts in).
+    const none = await collect([root], { jobs: 1, convertOptions: {} });
+    expect(patch(none.done[0]!)).not.toContain("+RUN npm ci\n");
+  });
+});

@@ -36,10 +36,28 @@ export function preserved(input: string, r: ConvertResult): string | null {
   // Line numbers as Docker counts them (only \n ends a line; the editor also counts a lone \r).
   const lineAt = (offset: number) => (inText.slice(0, offset).match(/\n/g) ?? []).length + 1;
   const movedLines = new Set<number>();
+  // A RUN the cache order splits is checked by its parts below.
+  const split = new Set(
+    (r.plan?.cacheOrder?.steps ?? []).filter((st) => st.split).map((st) => st.run),
+  );
   for (const i of r.plan?.builderOnly ?? []) {
     const ins = doc.instructions[i]!;
     for (let l = lineAt(ins.start); l <= lineAt(ins.end); l++) movedLines.add(l);
-    if (!outText.includes(ins.raw)) return `moved instruction lost: ${JSON.stringify(ins.raw)}`;
+    if (!split.has(i) && !outText.includes(ins.raw))
+      return `moved instruction lost: ${JSON.stringify(ins.raw)}`;
+  }
+  // Cache order: the whole COPY moves after the dependency step (its raw text kept whole), a
+  // fused RUN is split (each part's text is the original's), added lines are new.
+  for (const st of r.plan?.cacheOrder?.steps ?? []) {
+    for (const i of [st.copy, st.run]) {
+      const ins = doc.instructions[i]!;
+      if (i === st.run && !st.split) continue;
+      for (let l = lineAt(ins.start); l <= lineAt(ins.end); l++) movedLines.add(l);
+    }
+    const copy = doc.instructions[st.copy]!;
+    if (!outText.includes(copy.raw)) return `moved COPY lost: ${JSON.stringify(copy.raw)}`;
+    for (const part of [st.split?.dep, st.split?.rest])
+      if (part && !outText.includes(part)) return `split RUN part lost: ${JSON.stringify(part)}`;
   }
   const inLines = lines(inText);
   const mixed = /\r\n/.test(inText) && /(^|[^\r])\n/.test(inText);

@@ -1,5 +1,7 @@
 // The main job: convert files (in place, --dry-run, --check, --json, or stdin → stdout).
+import { existsSync } from "node:fs";
 import { loadConfig } from "../../config.js";
+import { readBuildContext, type ContextSetting } from "../../io/context.js";
 import { formatExplanation } from "../../explain.js";
 import {
   boundFor,
@@ -48,10 +50,13 @@ export interface ConvertCliOptions {
   timeoutMs?: number;
   /** --resolve: build and inspect each file's builder first (src/resolve). */
   resolve?: boolean;
+  /** --context DIR: one build context for every file (default: each Dockerfile's folder). */
   context?: string;
   docker?: string;
   /** --no-verify: with --resolve, do not prove the observed conversion with verify. */
   verify?: boolean;
+  /** --cache-mounts: policy.cacheMounts. */
+  cacheMounts?: boolean;
 }
 
 export const FORMATS = ["text", "json", "sarif"] as const;
@@ -152,6 +157,12 @@ export async function runConvert(
     io.stderr.write(`msb-migrate: ${(error as Error).message}\n`);
     return 2;
   }
+  if (opts.cacheMounts) config = { ...config, policy: { ...config.policy, cacheMounts: true } };
+  if (opts.context !== undefined && !existsSync(opts.context)) {
+    io.stderr.write(`msb-migrate: --context ${opts.context}: no such folder\n`);
+    return 2;
+  }
+  const context: ContextSetting = opts.context !== undefined ? { dir: opts.context } : "auto";
   const base: ConvertOptions = {
     config,
     ...(opts.runtimeImage ? { runtimeImage: opts.runtimeImage } : {}),
@@ -172,8 +183,8 @@ export async function runConvert(
     const { runResolve } = await import("./resolve.js");
     return runResolve(paths, opts, base, io);
   }
-  if (opts.context || opts.docker) {
-    io.stderr.write("msb-migrate: --context and --docker go with --resolve (or verify)\n");
+  if (opts.docker) {
+    io.stderr.write("msb-migrate: --docker goes with --resolve (or verify)\n");
     return 2;
   }
   if (paths.includes("-") && paths.length > 1) {
@@ -200,7 +211,15 @@ export async function runConvert(
       r = await convertBounded(
         "<stdin>",
         text,
-        { ...base, path: "Dockerfile" },
+        {
+          ...base,
+          path: "Dockerfile",
+          // Standard input has no folder: only an explicit --context gives it one.
+          context:
+            opts.context !== undefined
+              ? readBuildContext(opts.context)
+              : { unknown: "the Dockerfile comes from standard input (give --context DIR)" },
+        },
         boundFor(timeout, text),
       );
     } catch (error) {
@@ -228,7 +247,7 @@ export async function runConvert(
       paths,
       opts,
       io,
-      { base, write, timeout, json, sarif },
+      { base, write, timeout, json, sarif, context },
       cancel.signal,
     );
     return cancel.received ? SIGNAL_EXIT_CODE[cancel.received] : code;
@@ -239,6 +258,7 @@ export async function runConvert(
 
 interface RunSettings {
   base: ConvertOptions;
+  context: ContextSetting;
   write: boolean;
   timeout: TimeoutPolicy;
   json: boolean;
@@ -250,7 +270,7 @@ async function runFiles(
   paths: string[],
   opts: ConvertCliOptions,
   io: Streams,
-  { base, write, timeout, json, sarif }: RunSettings,
+  { base, write, timeout, json, sarif, context }: RunSettings,
   signal: AbortSignal,
 ): Promise<number> {
   const c = colorsFor(io.stderr);
@@ -281,6 +301,7 @@ async function runFiles(
         write,
         maxSize: opts.maxSize,
         convertOptions: base,
+        context,
         timeout,
         signal,
         onResult: async ({ outcome, result, cause }) => {
