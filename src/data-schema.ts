@@ -28,6 +28,8 @@ const familySchema = z.object({
   users: strList.default([]),
   cmd: strList.optional(),
   programs: strList.default([]),
+  /** JVM images whose tag names the Java version in its own scheme: a regex, group 1 the major. */
+  javaTag: z.string().optional(),
 });
 export type FamilyData = z.infer<typeof familySchema>;
 
