@@ -151,18 +151,98 @@ function gradleTasks(cmd: ShellCommand): string[] {
 }
 
 /** `java [options] -jar <jar> [args]`: the jar, and the options that name other files. */
-function javaEntry(
-  ctx: TransformContext,
-): { jar: string | null; command: string; agent?: string } | null {
+function javaEntry(ctx: TransformContext): {
+  jar: string | null;
+  command: string;
+  agent?: string;
+  /** `-cp`/`-classpath`/`--class-path` and `-p`/`--module-path` entries, when given. */
+  classPath: string[];
+} | null {
   const e = entryProgram(ctx);
   if (!e || base(e.program) !== "java") return null;
   const command = [e.program, ...e.args].join(" ");
   const jarAt = e.args.indexOf("-jar");
   const agent = e.args.find((a) => a.startsWith("-javaagent:") || a.startsWith("-agentpath:"));
+  const classPath: string[] = [];
+  // Options before the main class or -jar are the JVM's; later words are the program's.
+  const end = jarAt === -1 ? e.args.length : jarAt;
+  for (let i = 0; i < end; i++) {
+    const a = e.args[i]!;
+    if (CLASS_PATH_OPTIONS.has(a)) classPath.push(...(e.args[++i] ?? "").split(":"));
+    else if (!a.startsWith("-")) break;
+  }
   return {
     jar: jarAt === -1 ? null : (e.args[jarAt + 1] ?? null),
     command,
     ...(agent ? { agent } : {}),
+    classPath: classPath.filter(Boolean),
+  };
+}
+
+/** A RUN after the last build that works in a build's output folder (`tar xzf` of a dist). */
+function tailWorksInOutput(ctx: TransformContext, all: Build[]): string | null {
+  const lastBuild = ctx.facts.lines
+    .filter((l) => l.role === "build" || l.role === "artifact")
+    .reduce((m, l) => Math.max(m, l.index), -1);
+  const roots = all.flatMap((b) => {
+    const root = OUTPUT_ROOT[b.tool];
+    return root ? [posix.join(b.dir, root)] : [];
+  });
+  const inside = (p: string) => roots.some((r) => p === r || p.startsWith(r + "/"));
+  for (const { ins, cmd } of allCommands(ctx)) {
+    if (ins.index <= lastBuild) continue;
+    if (inside(cmd.cwd) || cmd.args.some((a) => inside(resolvePath(cmd.cwd, a))))
+      return `line ${ins.line} (${cmd.text.slice(0, 60)}) works in the build's output folder after the build: what the runtime stage needs from it is unknown`;
+  }
+  return null;
+}
+
+const CLASS_PATH_OPTIONS = new Set(["-cp", "-classpath", "--class-path", "-p", "--module-path"]);
+/** Output folders, relative to the project, of the tools that compile classes and jars. */
+const OUTPUT_ROOT: Partial<Record<Build["tool"], string>> = {
+  maven: "target",
+  gradle: "build",
+  sbt: "target",
+  lein: "target",
+};
+
+/**
+ * The folders and jars a class path names, when every entry lies in a build's output folder:
+ * `target/dist/lib/*` → the folder target/dist/lib. Otherwise why not.
+ */
+function classPathCopies(
+  ctx: TransformContext,
+  entries: string[],
+  all: Build[],
+): { copies: { path: string; by: Build }[] } | LeaveAlone {
+  const copies: { path: string; by: Build }[] = [];
+  for (const entry of entries) {
+    if (entry.includes("$"))
+      return leave("artifact-unknown", `the class path entry ${entry} names a variable`);
+    const path = resolvePath(ctx.facts.finalWorkdir, entry.replace(/\/\*$|\/$/, ""));
+    if (GLOB.test(path))
+      return leave("artifact-unknown", `the class path entry ${entry} is a pattern`);
+    const by = all.find((b) => {
+      const root = OUTPUT_ROOT[b.tool];
+      if (!root) return false;
+      const rel = posix.relative(posix.join(b.dir, root), path);
+      return rel !== "" && !rel.startsWith("..") && !posix.isAbsolute(rel);
+    });
+    if (!by)
+      return leave(
+        "artifact-unknown",
+        `the class path entry ${entry} is not in the output folder of a build step`,
+      );
+    copies.push({ path, by });
+  }
+  // A folder already copied brings what lies in it.
+  return {
+    copies: copies.filter(
+      (c, i) =>
+        !copies.some(
+          (o, j) => j !== i && (c.path.startsWith(o.path + "/") || (o.path === c.path && j < i)),
+        ),
+    ),
   };
 }
 
@@ -231,6 +311,8 @@ function launcherEntry(
 /** A distribution folder (jars in lib/, a launcher in bin/) copied whole onto the JRE. */
 function planLauncher(ctx: TransformContext, version: number): TransformPlan | LeaveAlone {
   const launcher = launcherEntry(ctx)!;
+  const tail = tailWorksInOutput(ctx, builds(ctx));
+  if (tail) return leave("artifact-unknown", tail);
   // sbt-native-packager's and Gradle's launchers are bash scripts.
   if (ctx.facts.baseInfo?.distro === "alpine")
     return leave(
@@ -289,6 +371,37 @@ const java: Transform = {
       const version = jreVersion(ctx);
       return typeof version === "number" ? planLauncher(ctx, version) : version;
     }
+    if (!entry.jar && entry.classPath.length > 0 && !entry.agent) {
+      const version = jreVersion(ctx);
+      if (typeof version !== "number") return version;
+      const all = builds(ctx);
+      const found = classPathCopies(ctx, entry.classPath, all);
+      if ("leave" in found) return found;
+      const tail = tailWorksInOutput(ctx, all);
+      if (tail) return leave("artifact-unknown", tail);
+      return {
+        runtimeClass: "jre",
+        runtimeWhy: `compiled classes need only a Java ${version} runtime: the JRE of the builder's JDK version`,
+        imageVars: { java: String(version) },
+        artifacts: found.copies.map((c) => ({
+          from: c.path,
+          to: c.path,
+          why: `on the class path; ${c.by.text} writes it`,
+          rule: `${c.by.tool}-class-path`,
+          line: c.by.line,
+        })),
+        evidence: [
+          {
+            rule: "java-class-path",
+            match: entry.classPath.join(":"),
+            why: "every class path entry lies in a build's output folder",
+          },
+        ],
+        notes: [
+          "only the class path reaches the runtime stage: files the program reads outside it must be copied too",
+        ],
+      };
+    }
     if (!entry.jar)
       return leave(
         "artifact-unknown",
@@ -312,6 +425,8 @@ const java: Transform = {
       );
     const version = jreVersion(ctx);
     if (typeof version !== "number") return version;
+    const tail = tailWorksInOutput(ctx, all);
+    if (tail) return leave("artifact-unknown", tail);
 
     const workdir = ctx.facts.finalWorkdir;
     const jar = resolvePath(workdir, entry.jar);
