@@ -53,6 +53,9 @@ const SETUP_PROGRAMS = new Set([
   "update-ca-certificates",
   "setcap",
   "locale-gen",
+  // Package repositories (PPAs): replayed with the installs from them, so both stages see them.
+  "add-apt-repository",
+  "apt-add-repository",
   "echo",
   "printf",
   "touch",

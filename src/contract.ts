@@ -10,7 +10,7 @@ import {
   programOf,
   readImageRef,
 } from "./analyse.js";
-import { familyOf, images } from "./data.js";
+import { familyOf, images, packages } from "./data.js";
 import { resolvePath } from "./parse/shell.js";
 import type {
   ContractCheck,
@@ -320,7 +320,8 @@ function providedBy(
     if (hit) return `copied to ${hit}`;
     // An absolute path in a system directory: a package installed in the stage provides it.
     const system = /^\/(usr\/)?(local\/)?s?bin\//.test(p);
-    return system && pkgs.includes(posix.basename(p))
+    return system &&
+      (pkgs.includes(posix.basename(p)) || pkgs.some((k) => installsProgram(k, posix.basename(p))))
       ? "installed by a package of the stage"
       : null;
   }
@@ -338,5 +339,14 @@ function providedBy(
   const shellProgs = runtime.distro === "alpine" ? images.alpinePrograms : images.shellPrograms;
   if (runtime.shell && shellProgs.includes(program)) return "a base system program";
   if (pkgs.includes(program)) return "installed as a runtime package";
+  const owner = pkgs.find((p) => installsProgram(p, program));
+  if (owner) return `installed by ${owner}`;
   return null;
+}
+
+/** Does a package install the program under another name (php8.3-cli → php)? */
+function installsProgram(pkg: string, program: string): boolean {
+  return (packages.programPackages[program] ?? []).some((m) =>
+    /^\/.+\/$/.test(m) ? new RegExp(m.slice(1, -1)).test(pkg) : m === pkg,
+  );
 }

@@ -65,6 +65,8 @@ const packagesSchema = z.object({
    * counterpart (runtimeCounterparts) on the builder's release.
    */
   runtimeSets: z.record(z.string(), z.record(z.string(), strList)).default({}),
+  /** Programs packages install under another name than their own: program → package patterns. */
+  programPackages: z.record(z.string(), strList).default({}),
 });
 
 const ruleSchema = z.object({

@@ -95,6 +95,13 @@ function contextFileLeftBehind(
 
 /** Commands that add a package source (apt-key alone only trusts a key: not counted). */
 const REPO_COMMANDS = new Set(["add-apt-repository", "apt-add-repository", "yum-config-manager"]);
+/** Does a RUN add a package repository (a PPA, a vendor's apt source)? */
+export function addsPackageRepository(ins: InstructionNode): boolean {
+  return (
+    ins.keyword === "RUN" &&
+    ins.commands.some((c) => REPO_COMMANDS.has(c.name) || /\/etc\/apt\/sources\.list/.test(c.text))
+  );
+}
 
 export function planConversion(
   ctx: TransformContext,
@@ -181,10 +188,7 @@ export function planConversion(
   // A package repository added by a step that stays in the builder: carried installs after it
   // would look for packages the runtime stage's sources do not have (or get other versions).
   const repoLine = doc.instructions.find(
-    (i) =>
-      i.keyword === "RUN" &&
-      !carried.includes(i.index) &&
-      i.commands.some((c) => REPO_COMMANDS.has(c.name) || /\/etc\/apt\/sources\.list/.test(c.text)),
+    (i) => !carried.includes(i.index) && addsPackageRepository(i),
   );
   const installsAfter =
     repoLine &&
@@ -200,6 +204,26 @@ export function planConversion(
       `line ${repoLine.line} adds a package repository that line ${doc.instructions[installsAfter]!.line} installs from after it; carrying the repository to the runtime stage is not supported`,
       repoLine.line,
     );
+  // A carried step that adds a repository runs in the runtime stage with what the carried steps
+  // before it installed: the tool it calls must come from one of them (or the image).
+  for (const i of carried) {
+    const ins = doc.instructions[i]!;
+    if (!addsPackageRepository(ins)) continue;
+    for (const c of ins.commands) {
+      const owners = packages.programPackages[c.name];
+      if (!owners) continue;
+      const installedBefore = carried.some(
+        (j) =>
+          j < i && facts.lines[j]!.packages.some((u) => u.names.some((n) => owners.includes(n))),
+      );
+      if (!installedBefore)
+        return leave(
+          "unsupported",
+          `line ${ins.line} adds a package repository with ${c.name}, whose package (${owners.join(", ")}) the runtime stage would not have installed before it`,
+          ins.line,
+        );
+    }
+  }
   const missing = contextFileLeftBehind(ctx, tp.artifacts, lastBuild);
   if (missing)
     return leave(
@@ -361,7 +385,7 @@ function runtimePackages(
           continue;
         }
         if (!p.endsWith(packages.devSuffix[manager] ?? "-dev")) continue;
-        if (packages.headersOnly.includes(p)) continue;
+        if (headersOnly(p)) continue;
         const found = runtimeLibraries(ctx, manager, p, table);
         if ("unknown" in found)
           return leave(
@@ -385,6 +409,14 @@ function runtimePackages(
     notes.push(`${probe}: the HEALTHCHECK runs it`);
   }
   return { names: [...new Set(names)].filter((n) => !installed.has(n)), notes };
+}
+
+const headerPatterns = packages.headersOnly
+  .filter((h) => /^\/.+\/$/.test(h))
+  .map((h) => new RegExp(h.slice(1, -1)));
+/** A -dev package of headers only: nothing of it is needed at run time. */
+function headersOnly(name: string): boolean {
+  return packages.headersOnly.includes(name) || headerPatterns.some((re) => re.test(name));
 }
 
 /**

@@ -22,6 +22,8 @@ import type { ArtifactCopy, Evidence, InstructionNode, ShellCommand } from "../s
 
 /** Where the official images keep compiled extensions (one folder per PHP API version inside). */
 const EXT_DIR = "/usr/local/lib/php/extensions";
+/** Where Debian's and Ubuntu's PHP packages keep them (/usr/lib/php/<API version>/). */
+const OS_EXT_DIR = "/usr/lib/php";
 const COMPILERS = ["build-essential", "gcc", "g++", "make", "build-base", "autoconf"];
 /** Commands that may run in a builder-only RUN before the last build step without changing the
  * image outside what the runtime stage copies (the app folder, the extensions, their ini files). */
@@ -52,6 +54,10 @@ const BUILD_ONLY_COMMANDS = new Set([
   "wget",
   "ls",
   "nproc",
+  // tests change nothing
+  "[",
+  "[[",
+  "test",
 ]);
 /** Commands that write files: fine in the builder when they write only what the runtime copies. */
 const FILE_COMMANDS = new Set([
@@ -155,16 +161,38 @@ function writesOnlyCopied(
   return abs.every(copied);
 }
 
+/** PHP from the OS's own packages (`apt-get install php8.3-fpm`) on a plain Debian/Ubuntu image. */
+function osPhp(ctx: TransformContext): boolean {
+  const info = ctx.facts.baseInfo;
+  if (info?.kind !== "os" || (info.distro !== "debian" && info.distro !== "ubuntu")) return false;
+  return allCommands(ctx).some(
+    ({ cmd }) =>
+      /^apt(-get)?$/.test(cmd.name) &&
+      cmd.args.includes("install") &&
+      cmd.args.some((a) => /^php(\d+(\.\d+)?)?(-cli|-fpm)?$/.test(a)),
+  );
+}
+
 const php: Transform = {
   id: "php",
   describe:
     "PHP applications on php images: Composer vendor/ and compiled extensions built in the builder, same image at run time",
   detect(ctx) {
-    if (ctx.facts.baseInfo?.family !== "php") return null;
+    if (ctx.facts.baseInfo?.family !== "php" && !osPhp(ctx)) return null;
     const steps = phpSteps(ctx).filter((s) => s.rule !== "php-artisan" && s.rule !== "php-console");
     if (steps.length === 0) return null;
     const { score, evidence } = scoreEcosystem(ctx, "php", COMPILERS);
-    return score > 0 ? { ecosystem: "php", score, evidence } : null;
+    if (score === 0) return null;
+    // PHP from the OS's packages counts as the php image would (the same toolchain-image weight).
+    if (ctx.facts.baseInfo?.family !== "php") {
+      evidence.push({
+        rule: "php-os-packages",
+        match: ctx.facts.base?.ref ?? "",
+        why: "PHP is installed from the OS's own packages",
+      });
+      return { ecosystem: "php", score: score + 2, evidence };
+    }
+    return { ecosystem: "php", score, evidence };
   },
   plan(ctx) {
     const base = ctx.facts.base!;
@@ -202,9 +230,10 @@ const php: Transform = {
     // files the image already has are the same in both stages) and the ini file of each one.
     if (extBuilds.length > 0) {
       const last = extBuilds[extBuilds.length - 1]!;
+      const extDir = osPhp(ctx) ? OS_EXT_DIR : EXT_DIR;
       artifacts.push({
-        from: EXT_DIR,
-        to: EXT_DIR,
+        from: extDir,
+        to: extDir,
         why: `extensions compiled by line ${[...new Set(extBuilds.map((s) => s.ins.line))].join(", ")} (the folder of this PHP's API version, whole)`,
         rule: last.rule,
         line: last.ins.line,
