@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { DockerfileParser } from "dockerfile-ast";
 import { convert } from "../src/index.js";
 import { decode } from "../src/io/read.js";
+import type { BuildContextInput } from "../src/types.js";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 /** The shared corpus: $MSB_CORPUS when set, else ../shared/corpus beside the repository (CI, worktrees). */
@@ -225,6 +226,26 @@ export interface FileResult {
   artifacts: string[];
   notes: string;
   ms: number;
+  /**
+   * Converted files with a dependency step after a copy of all the sources: the ecosystems whose
+   * step was put first, and the kinds of reasons (cache-order.ts codes) others kept their place.
+   */
+  cacheOrder?: { reordered: string[]; kept: string[]; context: boolean };
+}
+
+/** Cache-order figures over the converted files. */
+export interface CacheOrderSummary {
+  /** Converted files with a dependency step after a copy of all the sources. */
+  files: number;
+  /** Of those, converted with a build context (--contexts). */
+  withContext: number;
+  reordered: number;
+  /** Dependency steps put first, by ecosystem. */
+  byEcosystem: Record<string, number>;
+  /** Files whose every such step kept its place. */
+  keptFiles: number;
+  /** Steps that kept their place, by reason code. */
+  keptByReason: Record<string, number>;
 }
 
 export interface Tally {
@@ -263,6 +284,7 @@ export interface EvalReport {
   errors: FileResult[];
   contractRefusals: FileResult[];
   references: ReferenceResult[];
+  cacheOrder: CacheOrderSummary;
   referenceSummary: {
     total: number;
     converted: number;
@@ -301,14 +323,32 @@ function add(t: Tally, r: FileResult): void {
   }
 }
 
-export function evalFile(dir: string, row: IndexRow): FileResult {
+/** A corpus file's build context (scripts/corpus-contexts.ts), when `contexts` has one. */
+function contextOf(contexts: string | undefined, dir: string, file: string) {
+  if (!contexts) return undefined;
+  const p = join(contexts, basename(dir), `${file}.context.json`);
+  return existsSync(p) ? (JSON.parse(readFileSync(p, "utf8")) as BuildContextInput) : undefined;
+}
+
+export function evalFile(dir: string, row: IndexRow, contexts?: string): FileResult {
   const label = `${basename(dir)}/${row.file}`;
   const base = { file: label, ecosystem: row.ecosystem, expected: row.expected, notes: row.notes };
   const t0 = performance.now();
   try {
     const text = decode(label, readFileSync(join(dir, row.file)));
-    const r = convert(text, { path: row.file });
+    const context = contextOf(contexts, dir, row.file);
+    const r = convert(text, { path: row.file, ...(context ? { context } : {}) });
+    const order = r.decision === "converted" ? r.plan?.cacheOrder : undefined;
     return {
+      ...(order
+        ? {
+            cacheOrder: {
+              reordered: order.steps.map((st) => st.ecosystem),
+              kept: order.kept.map((k) => k.code),
+              context: context !== undefined,
+            },
+          }
+        : {}),
       ...base,
       decision: r.decision,
       reasons: r.reasons.map(({ code, message }) => ({ code, message })),
@@ -367,13 +407,31 @@ function compareReferences(
   return out;
 }
 
-export function runEval(dirs: string[], referenceDir?: string): EvalReport {
+export function summariseCacheOrder(files: FileResult[]): CacheOrderSummary {
+  const withOrder = files.filter((f) => f.cacheOrder);
+  const byEcosystem: Record<string, number> = {};
+  const keptByReason: Record<string, number> = {};
+  for (const f of withOrder) {
+    for (const e of f.cacheOrder!.reordered) byEcosystem[e] = (byEcosystem[e] ?? 0) + 1;
+    for (const k of f.cacheOrder!.kept) keptByReason[k] = (keptByReason[k] ?? 0) + 1;
+  }
+  return {
+    files: withOrder.length,
+    withContext: withOrder.filter((f) => f.cacheOrder!.context).length,
+    reordered: withOrder.filter((f) => f.cacheOrder!.reordered.length > 0).length,
+    byEcosystem,
+    keptFiles: withOrder.filter((f) => f.cacheOrder!.reordered.length === 0).length,
+    keptByReason,
+  };
+}
+
+export function runEval(dirs: string[], referenceDir?: string, contexts?: string): EvalReport {
   const byEcosystem: Record<string, Tally> = {};
   const total = emptyTally();
   const files: FileResult[] = [];
   for (const dir of dirs) {
     for (const row of readIndex(dir)) {
-      const r = evalFile(dir, row);
+      const r = evalFile(dir, row, contexts);
       files.push(r);
       add((byEcosystem[r.ecosystem] ??= emptyTally()), r);
       add(total, r);
@@ -395,6 +453,7 @@ export function runEval(dirs: string[], referenceDir?: string): EvalReport {
     errors: files.filter((f) => f.decision === "error"),
     contractRefusals: files.filter((f) => f.reasons.some((x) => x.code === "contract")),
     references,
+    cacheOrder: summariseCacheOrder(files),
     referenceSummary: {
       total: references.length,
       converted: conv.length,
@@ -450,6 +509,23 @@ export function toMarkdown(r: EvalReport): string {
       `- \`${f.file}\`: ${cell(f.reasons.find((x) => x.code === "contract")?.message ?? "")}`,
     );
 
+  const co = r.cacheOrder;
+  out.push("", `### Cache order: dependency steps before the sources (${co.files})`, "");
+  const list = (o: Record<string, number>) =>
+    Object.entries(o)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, n]) => `${k} ${n}`)
+      .join(", ") || "none";
+  out.push(
+    `Converted files with a dependency step after a copy of all the sources: ${co.files} ` +
+      `(${co.withContext} with a build context). Reordered: ${co.reordered} (${list(co.byEcosystem)}); ` +
+      `order kept: ${co.keptFiles} (steps by reason: ${list(co.keptByReason)}).`,
+  );
+  for (const f of r.files.filter((x) => x.cacheOrder))
+    out.push(
+      `- \`${f.file}\`: ${f.cacheOrder!.reordered.length ? `reordered (${f.cacheOrder!.reordered.join(", ")})` : ""}${f.cacheOrder!.reordered.length && f.cacheOrder!.kept.length ? "; " : ""}${f.cacheOrder!.kept.length ? `kept (${f.cacheOrder!.kept.join(", ")})` : ""}`,
+    );
+
   const s = r.referenceSummary;
   out.push("", `### Against the authors' own rewrites (${s.total})`, "");
   out.push(
@@ -475,6 +551,10 @@ export function toMarkdown(r: EvalReport): string {
 }
 
 async function cli(args: string[]): Promise<number> {
+  // --contexts DIR: build contexts of the corpus files (scripts/corpus-contexts.ts).
+  const at = args.indexOf("--contexts");
+  const contexts = at === -1 ? undefined : resolve(args[at + 1] ?? ".");
+  if (at !== -1) args.splice(at, 2);
   let dirs = args.map((a) => resolve(a));
   if (dirs.length === 0) {
     const root = corpusRoot();
@@ -492,7 +572,7 @@ async function cli(args: string[]): Promise<number> {
     process.stderr.write(`eval: no INDEX.tsv in ${missing.join(", ")}\n`);
     return 2;
   }
-  const report = runEval(dirs);
+  const report = runEval(dirs, undefined, contexts);
   const md = toMarkdown(report);
   writeFileSync(join(REPO_ROOT, "eval-report.json"), JSON.stringify(report, null, 2) + "\n");
   writeFileSync(join(REPO_ROOT, "eval-report.md"), md);

@@ -20,6 +20,7 @@ export async function validateConfig(raw: unknown, source: string): Promise<User
           frontendServer: z.enum(["nginx", "leave"]).optional(),
           minScore: z.number().int().min(0).optional(),
           pinRelease: z.boolean().optional(),
+          cacheMounts: z.boolean().optional(),
         })
         .strict()
         .optional(),

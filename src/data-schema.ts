@@ -93,7 +93,37 @@ const commandsSchema = z.object({
 });
 export type StaticServer = z.infer<typeof commandsSchema>["staticServers"][number];
 
+const manifestCommand = matcherSchema.extend({
+  /** false: no non-flag word may follow the matched ones; true: any may. */
+  operands: z.boolean().default(false),
+  /** `args`: the manifests are the files the command names (pip -r), not fixed names. */
+  from: z.literal("args").optional(),
+});
+const manifestEcosystem = z.object({
+  id: z.string(),
+  commands: z.array(manifestCommand).min(1),
+  values: strList.default([]),
+  required: strList,
+  optional: strList.default([]),
+  check: z.string(),
+  outputs: strList.default([]),
+  notKnown: strList.default([]),
+  addFlags: strList.default([]),
+  after: z
+    .object({ command: z.string(), options: z.record(z.string(), z.string()).default({}) })
+    .optional(),
+  add: z.object({ command: z.string(), keep: strList.default([]) }).optional(),
+  cache: strList.default([]),
+});
+export type ManifestEcosystem = z.infer<typeof manifestEcosystem>;
+const manifestsSchema = z.object({
+  ecosystems: z.array(manifestEcosystem),
+  harmless: z.array(matcherSchema),
+  read: z.object({ names: strList, suffixes: strList, maxBytes: z.number() }),
+});
+
 export type DataFiles = {
+  manifests: z.infer<typeof manifestsSchema>;
   images: z.infer<typeof imagesSchema>;
   packages: z.infer<typeof packagesSchema>;
   commands: z.infer<typeof commandsSchema>;
@@ -104,6 +134,7 @@ export function loadDataFromYaml(dataDir: string): DataFiles {
     images: load(dataDir, "images.yaml", imagesSchema),
     packages: load(dataDir, "packages.yaml", packagesSchema),
     commands: load(dataDir, "commands.yaml", commandsSchema),
+    manifests: load(dataDir, "manifests.yaml", manifestsSchema),
   };
 }
 

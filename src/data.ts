@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { DataFiles, FamilyData } from "./data-schema.js";
 
-export type { CommandRule, FamilyData, StaticServer } from "./data-schema.js";
+export type { CommandRule, FamilyData, ManifestEcosystem, StaticServer } from "./data-schema.js";
 
 // data/ sits beside src/ in the repository and two levels up from dist/src/ in a build.
 const dataDir = [new URL("../data/", import.meta.url), new URL("../../data/", import.meta.url)]
@@ -22,6 +22,7 @@ const data = await loadData();
 export const images = data.images;
 export const packages = data.packages;
 export const commands = data.commands;
+export const manifests = data.manifests;
 
 const familyRegexes = images.families.map((f) => ({ family: f, re: new RegExp(f.match) }));
 

@@ -6,6 +6,13 @@ import type { ContractCheck, Document, Explanation, Facts, Reason } from "./type
 function placement(index: number, planned: Planned): string {
   const { plan, lastBuild } = planned;
   if (index === 0) return `builder stage "${planned.builderName}"`;
+  for (const st of plan.cacheOrder?.steps ?? []) {
+    if (st.copy === index && st.moves)
+      return `builder only, after the dependency step (its manifests are copied first)`;
+    if (st.copy === index) return `builder only, after a dependency-only step added before it`;
+    if (st.run === index && st.split?.rest)
+      return `builder only, split: the dependency step, the sources, then the rest`;
+  }
   if (index > lastBuild)
     return plan.builderOnly.includes(index) ? "moved into the builder" : "runtime stage";
   return plan.carried.includes(index)
@@ -60,12 +67,80 @@ export function explainPlan(planned: Planned, facts: Facts): Explanation[] {
       line: facts.lines[i]?.line,
       text: `line ${facts.lines[i]?.line} stays in the builder only`,
     });
+  for (const ins of plan.builderInserts ?? [])
+    for (const l of ins.lines)
+      out.push({
+        role: "plan",
+        line: facts.lines[ins.before]?.line,
+        rule: "builder-insert",
+        text: `added to the builder before line ${facts.lines[ins.before]?.line}: ${l} (${ins.why})`,
+      });
+  const order = plan.cacheOrder;
+  for (const st of order?.steps ?? []) {
+    const copyLine = facts.lines[st.copy]?.line;
+    const runLine = facts.lines[st.run]?.line;
+    const at = { role: "plan" as const, rule: "cache-order" };
+    out.push({ ...at, line: runLine, text: `cache order (${st.ecosystem}): ${st.why}` });
+    for (const a of st.added)
+      out.push({
+        ...at,
+        line: copyLine,
+        text: `added to the builder where line ${copyLine} was: ${a} (the manifests the step reads, only those in the build context)`,
+      });
+    if (st.addedRun)
+      out.push({
+        ...at,
+        line: copyLine,
+        text: `added to the builder before line ${copyLine}: ${st.addedRun} (fetches the dependencies the build needs before the sources arrive)`,
+      });
+    if (st.moves)
+      out.push({
+        ...at,
+        line: copyLine,
+        text: `line ${copyLine} moved after line ${runLine}: the sources come after the dependency step`,
+      });
+    if (st.split?.rest)
+      out.push({
+        ...at,
+        line: runLine,
+        text: `line ${runLine} split after the dependency step: \`${oneLine(st.split.dep)}\`, then the sources, then \`${oneLine(st.split.rest)}\` (a plain && chain: the rest runs in its own RUN from the same WORKDIR)`,
+      });
+    else if (st.split)
+      out.push({
+        ...at,
+        line: runLine,
+        text: `line ${runLine} becomes \`${oneLine(st.split.dep)}\``,
+      });
+    if (st.after)
+      out.push({
+        ...at,
+        line: runLine,
+        text: `added after the moved line ${copyLine}: ${st.after} (the autoloader, written once the classes are there; the install skips it)`,
+      });
+  }
+  for (const m of order?.mounts ?? [])
+    out.push({
+      role: "plan",
+      rule: "cache-mount",
+      line: facts.lines[m.run]?.line,
+      text: `cache mount on line ${facts.lines[m.run]?.line}: ${m.flags} (policy cacheMounts; needs BuildKit): downloads survive a change of the manifests`,
+    });
+  for (const k of order?.kept ?? [])
+    out.push({ role: "plan", rule: "cache-order-kept", line: k.line, text: k.why });
   for (const s of plan.builderSteps ?? [])
     out.push({ role: "plan", text: `added to the builder: ${s.line} (${s.why})` });
   for (const d of plan.declaredChanges)
     out.push({ role: "plan", text: `CHANGED ${d.field}: ${d.from} → ${d.to} (${d.why})` });
   for (const n of plan.notes) out.push({ role: "plan", text: n });
   return out;
+}
+
+function oneLine(s: string): string {
+  const t = s
+    .replace(/\\?\r?\n\s*/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+  return t.length > 100 ? t.slice(0, 97) + "..." : t;
 }
 
 export function explainContract(check: ContractCheck): Explanation[] {

@@ -7,6 +7,7 @@ import {
   readImageRef,
 } from "./analyse.js";
 import { contextCopies, covers, entryProgram, toolchainAtRuntime } from "./artifacts.js";
+import { planCacheOrder } from "./cache-order.js";
 import { images, normaliseRepo, packages } from "./data.js";
 import { debianRuntimeLibs } from "./debian-libs.js";
 import { parseShell } from "./parse/shell.js";
@@ -314,9 +315,12 @@ export function planConversion(
         }
       : {}),
     ...(afterCopySteps.length ? { afterCopySteps } : {}),
+    ...(tp.builderInserts?.length ? { builderInserts: tp.builderInserts } : {}),
     declaredChanges: tp.declaredChanges ?? [],
     notes: [...(tp.notes ?? []), ...runtime.notes],
   };
+  const cacheOrder = planCacheOrder(ctx, options, lastBuild);
+  if (cacheOrder) plan.cacheOrder = cacheOrder;
   const existingAlias = facts.base?.alias ?? null;
   return {
     detection: { ...best.d, evidence: [...best.d.evidence, ...(tp.evidence ?? [])] },

@@ -114,6 +114,53 @@ export function render(ctx: TransformContext, planned: Planned): Rendered {
       newText: image + alias,
     });
   }
+  // Builder edits before the runtime stage: lines inserted before an instruction (the Python
+  // virtualenv), and dependency steps put before the sources (cache order). One edit per touched
+  // instruction, from its line's start to its end, so no two edits overlap or tie.
+  const kwLine = (l: string) =>
+    l.replace(/^(RUN|COPY|ENV)\b/, (m) => (isLowerCase(from) ? m.toLowerCase() : m));
+  const touched = new Map<number, { before: string[]; text?: string }>();
+  const touch = (i: number) => {
+    let t = touched.get(i);
+    if (!t) touched.set(i, (t = { before: [] }));
+    return t;
+  };
+  for (const ins of planned.plan.builderInserts ?? [])
+    touch(ins.before).before.push(...ins.lines.map(kwLine));
+  for (const step of planned.plan.cacheOrder?.steps ?? []) {
+    const copy = doc.instructions[step.copy]!;
+    const run = doc.instructions[step.run]!;
+    const added = step.added.map(kwLine);
+    if (step.moves) {
+      touch(step.copy).text = added.join(eol);
+      touch(step.run).text = [
+        step.split?.dep ?? run.raw,
+        copy.raw,
+        ...(step.split?.rest ? [step.split.rest] : []),
+        ...(step.after ? [kwLine(step.after)] : []),
+      ].join(eol);
+    } else {
+      touch(step.copy).text = [
+        ...added,
+        ...(step.addedRun ? [kwLine(step.addedRun)] : []),
+        copy.raw,
+      ].join(eol);
+    }
+  }
+  let builderDelta = 0;
+  for (const [i, t] of touched) {
+    const ins = doc.instructions[i]!;
+    const lineStart = text.lastIndexOf("\n", ins.start - 1) + 1;
+    const newText =
+      t.before.map((l) => l + eol).join("") +
+      text.slice(lineStart, ins.start) +
+      (t.text ?? ins.raw);
+    builderDelta += newText.length - (ins.end - lineStart);
+    edits.push({
+      range: { start: textDoc.positionAt(lineStart), end: textDoc.positionAt(ins.end) },
+      newText,
+    });
+  }
   // Builder-only lines of the tail that follow the last build step with only blank lines between
   // stay where they are (with those blank lines): the runtime stage goes in after them. The others
   // are moved up to join them.
@@ -144,7 +191,12 @@ export function render(ctx: TransformContext, planned: Planned): Rendered {
   const beforeHeader = lines.slice(0, block.length - header.length).join("").length;
   const bomLength = doc.bom ? BOM.length : 0;
   const runtimeStart =
-    bomLength + insertOffset + aliasLength + beforeHeader + (lastEol ? 0 : eol.length);
+    bomLength +
+    insertOffset +
+    aliasLength +
+    builderDelta +
+    beforeHeader +
+    (lastEol ? 0 : eol.length);
   // Removal ranges may touch (two moved lines at the end of a file without a final newline):
   // merge them, and never reach back past the insertion point, or applyEdits throws.
   const removals: [number, number][] = [];

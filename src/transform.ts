@@ -39,6 +39,11 @@ export interface TransformPlan {
    * dependencies before the runtime stage copies them), each with the reason.
    */
   builderSteps?: { line: string; why: string }[];
+  /**
+   * Dockerfile lines inserted into the builder before an instruction (index), each group with the
+   * reason (the Python virtualenv, created before the installs so they land in it).
+   */
+  builderInserts?: { before: number; lines: string[]; why: string }[];
   /** Dockerfile lines added to the runtime stage after the copies (e.g. a server config). */
   extraSteps?: string[];
   /** Dockerfile lines added to the runtime stage after the copies from the builder (checks). */

@@ -210,9 +210,52 @@ export interface RuntimePlan {
   builderImage?: { from: string; to: string; why: string };
   /** The C library match between builder and runtime, for the explanation. */
   release?: { builder: string; runtime: string; why: string };
+  /**
+   * Builder steps reordered so dependency steps are cached: manifests copied first, the dependency
+   * step, then the sources (data/manifests.yaml; src/cache-order.ts). Dependency steps that kept
+   * their place say why.
+   */
+  cacheOrder?: CacheOrder;
+  /** Lines inserted into the builder before an instruction (the Python virtualenv), each explained. */
+  builderInserts?: { before: number; lines: string[]; why: string }[];
   /** Contract changes the plan makes on purpose, each explained (e.g. a static server replaced by nginx). */
   declaredChanges: { field: string; from: string; to: string; why: string }[];
   notes: string[];
+}
+
+/** One dependency step made cacheable. */
+export interface CacheStep {
+  /** Ecosystem of data/manifests.yaml (npm, go, pip…). */
+  ecosystem: string;
+  /** Instruction index of the COPY of the whole context (or of the folder holding the manifests). */
+  copy: number;
+  /** Instruction index of the RUN holding the dependency step (or the build that fetches). */
+  run: number;
+  /** Context paths copied first. */
+  manifests: string[];
+  /** The COPY line(s) that take the whole COPY's place. */
+  added: string[];
+  /**
+   * What the RUN becomes, when it changes: the dependency part (split off a fused build, or with
+   * flags added) and the rest, which follows the moved COPY. Null: the RUN stays as written.
+   */
+  split: { dep: string; rest: string | null } | null;
+  /** Lines added before the whole COPY (a dependency-only command of a build that fetches). */
+  addedRun: string | null;
+  /** A line added after the moved COPY (Composer's autoloader, once the classes are there). */
+  after: string | null;
+  /** True: the whole COPY moves to after the RUN; false: it stays (the RUN is the build). */
+  moves: boolean;
+  why: string;
+}
+
+export interface CacheOrder {
+  steps: CacheStep[];
+  /** Dependency steps whose order was kept, and why (for the explanation). */
+  /** `code`: context-unknown, manifest-missing, reads-sources, install-script, shape… */
+  kept: { line: number; why: string; code: string }[];
+  /** Cache mounts added (`--cache-mounts`): RUN index → mount flags. */
+  mounts: { run: number; flags: string }[];
 }
 
 export type ReasonCode =
@@ -272,6 +315,24 @@ export interface ConvertOptions {
   config?: UserConfig;
   /** False: leave `patch` empty (a caller that never shows the diff saves making it). */
   patch?: boolean;
+  /**
+   * The build context, for ordering dependency steps before the sources: only manifests that are
+   * in it (and not excluded by .dockerignore) are copied first. Absent (stdin, unknown context):
+   * the order is kept and the explanation says so. `{ unknown }` says why it is not known.
+   */
+  context?: BuildContextInput | { unknown: string };
+}
+
+/** A build context as data (structured-clonable, so worker threads get it too). */
+export interface BuildContextInput {
+  /** The context's files, relative and `/`-separated; folders are implied by their files. */
+  files: string[];
+  /** Text of the .dockerignore that applies (`<Dockerfile>.dockerignore` first, as BuildKit). */
+  dockerignore?: string;
+  /** Text of context files the content checks read (package.json, go.mod, requirement files…). */
+  contents?: Record<string, string>;
+  /** Where the context was read from, for the explanation. */
+  dir?: string;
 }
 
 export interface UserConfig {
@@ -289,6 +350,11 @@ export interface UserConfig {
      * so builder and runtime cannot drift apart (default true).
      */
     pinRelease?: boolean;
+    /**
+     * Add BuildKit cache mounts (`RUN --mount=type=cache,target=…`) to the dependency steps that
+     * are reordered (default false: plain `docker build` without BuildKit rejects them).
+     */
+    cacheMounts?: boolean;
   };
 }
 

@@ -3,6 +3,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { convert } from "../src/index.js";
 import { parseDocument } from "../src/parse/document.js";
+import type { BuildContextInput } from "../src/types.js";
+import { preserved } from "./fuzz/properties.js";
 import { corpusDir, keptInOrder } from "./helpers.js";
 
 interface Entry {
@@ -81,4 +83,34 @@ describe.skipIf(all.length === 0)(`corpus properties (${corpusDir})`, () => {
 
 it.runIf(all.length === 0)("corpus properties skipped: no corpus at ../shared/corpus", () => {
   console.warn(`corpus not found at ${corpusDir}: corpus properties were not checked`);
+});
+
+// The same files converted with their build contexts (test/corpus-contexts/, made from clones of
+// the corpus repositories at the pinned commits by scripts/corpus-contexts.ts): a context changes
+// only the builder's order, never the decision; the rewrite keeps every byte it does not move.
+const contextsDir = new URL("./corpus-contexts/", import.meta.url).pathname;
+const withContext = all.filter((e) => existsSync(`${contextsDir}${e.set}/${e.file}.context.json`));
+
+describe.skipIf(withContext.length === 0)("corpus files with their build contexts", () => {
+  let reordered = 0;
+  for (const e of withContext) {
+    it(`${e.set}/${e.file}`, () => {
+      const input = readFileSync(`${corpusDir}${e.set}/${e.file}`, "utf8");
+      const context = JSON.parse(
+        readFileSync(`${contextsDir}${e.set}/${e.file}.context.json`, "utf8"),
+      ) as BuildContextInput;
+      const plain = convert(input, { path: e.file });
+      const r = convert(input, { path: e.file, context });
+      expect(r.decision).toBe(plain.decision);
+      if (r.decision !== "converted") return;
+      expect(r.contract?.ok).toBe(true);
+      expect(preserved(input, r)).toBeNull();
+      const again = convert(r.output, { path: e.file, context });
+      expect(again.output).toBe(r.output);
+      if (r.plan?.cacheOrder?.steps.length) reordered++;
+    });
+  }
+  it("reorders the dependency steps it can (3 of the 5 that follow a copy of all the sources)", () => {
+    expect(reordered).toBeGreaterThanOrEqual(3);
+  });
 });

@@ -1,6 +1,7 @@
 // Shared test helpers: fixture discovery and the byte-preservation check.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { readBuildContext } from "../src/io/context.js";
 import type { ConvertOptions, ConvertResult } from "../src/types.js";
 
 export const repoRoot = fileURLToPath(new URL("../", import.meta.url));
@@ -27,6 +28,10 @@ export function fixtureCases(): FixtureCase[] {
         ? ((JSON.parse(readFileSync(caseFile, "utf8")) as { options?: ConvertOptions }).options ??
           {})
         : {};
+      // A fixture with a build context (context/) converts with it, as the CLI would with
+      // --context; a case.json may give one as data instead (options.context).
+      if (!options.context && existsSync(`${dir}context`))
+        options.context = readBuildContext(`${dir}context`, `${dir}Dockerfile`);
       return { name: d.name, dir, input: readFileSync(`${dir}Dockerfile`, "utf8"), options };
     })
     .sort((a, b) => a.name.localeCompare(b.name));
@@ -48,6 +53,18 @@ export function decisionSummary(r: ConvertResult) {
         .map((l) => [`L${l.line}`, `${l.role}${l.evidence[0] ? ` (${l.evidence[0].rule})` : ""}`]),
     ),
     contract: r.contract ? (r.contract.ok ? "kept" : "broken") : null,
+    // Only when there is a dependency step after a whole COPY: what moved, or why not.
+    ...(r.plan?.cacheOrder
+      ? {
+          cacheOrder: {
+            reordered: r.plan.cacheOrder.steps.map(
+              (s) =>
+                `L${r.facts?.lines[s.run]?.line} ${s.ecosystem}: ${s.manifests.join(", ")} first`,
+            ),
+            kept: r.plan.cacheOrder.kept.map((k) => `L${k.line}: ${k.why}`),
+          },
+        }
+      : {}),
   };
 }
 

@@ -209,30 +209,35 @@ const python: Transform = {
         .filter((l) => l.role === "build" || l.role === "artifact")
         .map((l) => l.index),
     );
+    // The installs stay as written: they land in the virtualenv because it is created before the
+    // first of them and comes first on PATH (one install, not a second into the virtualenv). A
+    // pip named by its path would bypass it.
+    const byPath = allCommands(ctx).find(
+      ({ cmd }) => cmd.name.includes("/") && (pipInstall(cmd) || projectInstall(cmd)),
+    );
+    if (byPath)
+      return leave(
+        "unsupported",
+        `line ${byPath.ins.line} runs ${byPath.cmd.name} by its path, which would install outside the virtualenv`,
+        byPath.ins.line,
+      );
     const steps = [
-      ...installs.map(({ ins, cmd, pip }) => ({
-        ins,
-        cmd,
-        words: [`${VENV}/bin/pip`, "install", ...pip.args],
-      })),
-      ...projects.map(({ ins, cmd, project }) => ({
-        ins,
-        cmd,
-        words: [`VIRTUAL_ENV=${VENV}`, `PATH=${VENV}/bin:$PATH`, cmd.name, ...project.args],
-      })),
+      ...installs.map(({ ins, cmd }) => ({ ins, cmd })),
+      ...projects.map(({ ins, cmd }) => ({ ins, cmd })),
     ].sort((a, b) => a.ins.index - b.ins.index || a.cmd.offset - b.cmd.offset);
-    const builderSteps = steps.map(({ cmd, words }, i) => {
-      const cd = cmd.cwd === workdir ? "" : `cd ${cmd.cwd} && `;
-      const venv = i === 0 ? `python3 -m venv ${VENV} && ` : "";
-      const line = `RUN ${venv}${cd}${words.join(" ")}`;
-      const how = words[0]!.startsWith("VIRTUAL_ENV")
-        ? ` with the virtualenv active (VIRTUAL_ENV and PATH), where ${cmd.name.replace(/^.*\//, "")} installs instead of the system Python`
-        : "";
-      return {
-        line,
-        why: `${i === 0 ? `creates a virtualenv in ${VENV} and ` : ""}repeats \`${cmd.text.slice(0, 80)}\` into it${how}, so the runtime stage gets the installed packages (C extensions built here with the compilers) without the compilers`,
-      };
-    });
+    // Before the first install of the project's packages: installs of the packaging tools alone
+    // before it (pip, Poetry, Pipenv) stay in the image's Python and out of the runtime stage.
+    const firstPip = steps[0]!.ins;
+    const venvEnv = projects.length
+      ? `ENV VIRTUAL_ENV=${VENV} PATH="${VENV}/bin:$PATH"`
+      : `ENV PATH="${VENV}/bin:$PATH"`;
+    const builderInserts = [
+      {
+        before: firstPip.index,
+        lines: [`RUN python -m venv ${VENV}`, venvEnv],
+        why: `a virtualenv in ${VENV}, first on PATH${projects.length ? " and active (VIRTUAL_ENV, which Poetry and Pipenv follow)" : ""}, so the install lines that follow put the packages (C extensions built here with the compilers) into it unchanged, and the runtime stage copies it without the compilers`,
+      },
+    ];
     const first = steps[0]!;
     evidence.push({
       rule: projects.some((p) => p.ins === first.ins)
@@ -280,7 +285,7 @@ const python: Transform = {
       runtimeWhy: `the same Python ${version} without compilers and -dev headers`,
       imageVars: { version, suffix, tag: base.tag },
       artifacts,
-      builderSteps,
+      builderInserts,
       extraSteps: [`ENV PATH="${VENV}/bin:$PATH"`],
       declaredChanges: [
         {
@@ -297,7 +302,7 @@ const python: Transform = {
       evidence,
       notes: [
         "a check in the runtime stage fails the build when a compiled package links a library the runtime image lacks (add its runtime package then)",
-        `${projects.length ? "pip, Poetry and Pipenv" : "pip"} installs are repeated into the virtualenv ${VENV} in the builder; the original installs stay as written`,
+        `the virtualenv ${VENV} is made in the builder before the first install; the original ${projects.length ? "pip, Poetry and Pipenv" : "pip"} installs stay as written and install into it`,
       ],
     };
   },

@@ -3,6 +3,7 @@
 // BulkResult (toBulkResult), so both give the same results.
 import { convert } from "../convert.js";
 import { boundFor, type TimeoutPolicy } from "../io/bounded.js";
+import { contextFor, type ContextSetting } from "../io/context.js";
 import { InputError, readDockerfileSync, type ReadFile } from "../io/read.js";
 import type { ConvertOptions, ConvertResult, LineFact } from "../types.js";
 
@@ -41,6 +42,8 @@ export interface FileJob {
   /** Read for a write (hash, real path) and send the output back when it changed. */
   write: boolean;
   convertOptions: ConvertOptions;
+  /** The build context: read beside the file in the worker (see BulkOptions.context). */
+  context?: ContextSetting;
   timeout?: TimeoutPolicy;
 }
 
@@ -87,7 +90,12 @@ export function runFileJob(job: FileJob, onBound: (ms: number) => void): JobRepl
     const read = readDockerfileSync(job.file, job.maxSize, { forWrite: job.write });
     const ms = boundFor(job.timeout, read.text);
     if (ms > 0) onBound(ms);
-    const result = convert(read.text, { ...job.convertOptions, path: job.file });
+    const context = contextFor(job.file, job.context);
+    const result = convert(read.text, {
+      ...job.convertOptions,
+      path: job.file,
+      ...(context ? { context } : {}),
+    });
     const reply: JobReply = { ok: true, result: toBulkResult(result) };
     if (job.write && result.decision === "converted" && result.output !== read.text) {
       const { text: _text, ...meta } = read;

@@ -7,6 +7,7 @@
 import os from "node:os";
 import { convert as realConvert } from "../index.js";
 import { boundFor, convertBounded, type TimeoutPolicy } from "../io/bounded.js";
+import { contextFor, type ContextSetting } from "../io/context.js";
 import { DEFAULT_MAX_SIZE, InputError, readDockerfile, SKIP_CODES } from "../io/read.js";
 import { writeAtomic } from "../io/write.js";
 import type { ConvertOptions, ConvertResult, DecisionKind, Reason } from "../types.js";
@@ -70,6 +71,11 @@ export interface BulkOptions extends WalkOptions {
   /** Files larger than this are errors, not conversions (default: the CLI's limit). */
   maxSize?: number;
   convertOptions?: ConvertOptions;
+  /**
+   * The build context of each file, for ordering dependency steps before the sources: `auto` (the
+   * file's folder), `{ dir }` (one folder for all), or none (default: the order is kept).
+   */
+  context?: ContextSetting;
   /** Time bound of a conversion (none by default); a worker thread enforces it. */
   timeout?: TimeoutPolicy;
   /** Injected for tests; defaults to the library's convert. Always converts in-process. */
@@ -142,7 +148,12 @@ export async function convertFile(file: string, options: BulkOptions = {}): Prom
       forWrite: options.write === true,
     });
     const ms = options.convert ? 0 : boundFor(options.timeout, read.text);
-    const convertOptions = { ...options.convertOptions, path: file };
+    const context = contextFor(file, options.context);
+    const convertOptions = {
+      ...options.convertOptions,
+      path: file,
+      ...(context ? { context } : {}),
+    };
     const result =
       ms > 0
         ? await convertBounded(file, read.text, convertOptions, ms)
@@ -183,6 +194,7 @@ async function convertFileInPool(
     maxSize: options.maxSize ?? DEFAULT_MAX_SIZE,
     write: options.write === true,
     convertOptions: options.convertOptions ?? {},
+    ...(options.context ? { context: options.context } : {}),
     ...(options.timeout ? { timeout: options.timeout } : {}),
   };
   let reply;

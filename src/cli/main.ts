@@ -74,6 +74,14 @@ export function buildProgram(io: Streams, setExit: (code: number) => void): Comm
       "write a report of the run: Markdown, or JSON when FILE ends in .json",
     )
     .option("--no-gitignore", "also convert files that .gitignore excludes")
+    .option(
+      "--context <dir>",
+      "build context for every file (default: each Dockerfile's folder; stdin: none)",
+    )
+    .option(
+      "--cache-mounts",
+      "add BuildKit cache mounts to the dependency steps put before the sources",
+    )
     .addHelpText("after", EXAMPLES)
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),

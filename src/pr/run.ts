@@ -1,5 +1,6 @@
 // `msb-migrate pr`: per repository, clone (or use the checkout), convert, commit, push, open or
 // update the PR/MR, record the outcome. One repository's failure never stops the others.
+import { contextFor } from "../io/context.js";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -213,7 +214,9 @@ async function convertOne(
     // The CLI's reader: refuses binary, UTF-16 and oversized files with one clear sentence.
     const text = (await readDockerfile(abs)).text;
     // The repository-relative path names the file in the patch header.
-    const result = conv(text, { ...convertOptions, path: rel });
+    // The build context: the Dockerfile's folder in the checkout, as a build there would have it.
+    const context = convertOptions?.context ?? contextFor(abs, "auto");
+    const result = conv(text, { ...convertOptions, path: rel, ...(context ? { context } : {}) });
     const reasons = result.reasons.map((r) => r.message);
     return { entry: { path: rel, decision: result.decision, reasons, result }, result, text };
   } catch (e) {

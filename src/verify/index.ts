@@ -1,6 +1,7 @@
 // `verifyDockerfile`: build the original and the converted Dockerfile with a real engine and check
 // that the converted image is smaller and behaves the same. Used by `msb-migrate verify`, PR mode
 // and the end-to-end tests.
+import { readBuildContext } from "../io/context.js";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -151,7 +152,12 @@ export async function verifyDockerfile(opts: VerifyOptions): Promise<VerifyRepor
   if (convertedText === undefined) {
     let result: ConvertResult;
     try {
-      result = convert(originalText, { path: opts.dockerfile, ...opts.convertOptions });
+      // The context the builds use is the one the conversion reads (manifests first).
+      result = convert(originalText, {
+        path: opts.dockerfile,
+        context: readBuildContext(context, dockerfile),
+        ...opts.convertOptions,
+      });
     } catch (e) {
       return fail(`converter failed: ${(e as Error).message}`);
     }

@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { convert } from "../../src/index.js";
+import { readBuildContext } from "../../src/io/context.js";
 import type { ConvertOptions } from "../../src/types.js";
 import { Docker, resolveDockerPath } from "../../src/verify/index.js";
 import { readStages } from "../../src/verify/dockerfile-info.js";
@@ -42,7 +43,8 @@ export function requiredImages(): string[] {
     const options = existsSync(caseFile)
       ? ((JSON.parse(readFileSync(caseFile, "utf8")) as { options?: ConvertOptions }).options ?? {})
       : {};
-    texts.push(input, convert(input, { ...options, path: "Dockerfile" }).output);
+    const context = readBuildContext(path.join(dir, "context"), path.join(dir, "Dockerfile"));
+    texts.push(input, convert(input, { context, ...options, path: "Dockerfile" }).output);
   }
   const converted = path.join(root, "test", "e2e", "converted");
   for (const f of readdirSync(converted)) texts.push(readFileSync(path.join(converted, f), "utf8"));

@@ -41,6 +41,19 @@ export function preserved(input: string, r: ConvertResult): string | null {
     for (let l = lineAt(ins.start); l <= lineAt(ins.end); l++) movedLines.add(l);
     if (!outText.includes(ins.raw)) return `moved instruction lost: ${JSON.stringify(ins.raw)}`;
   }
+  // Cache order: the whole COPY moves after the dependency step (its raw text kept whole), a
+  // fused RUN is split (each part's text is the original's), added lines are new.
+  for (const st of r.plan?.cacheOrder?.steps ?? []) {
+    for (const i of [st.copy, st.run]) {
+      const ins = doc.instructions[i]!;
+      if (i === st.run && !st.split) continue;
+      for (let l = lineAt(ins.start); l <= lineAt(ins.end); l++) movedLines.add(l);
+    }
+    const copy = doc.instructions[st.copy]!;
+    if (!outText.includes(copy.raw)) return `moved COPY lost: ${JSON.stringify(copy.raw)}`;
+    for (const part of [st.split?.dep, st.split?.rest])
+      if (part && !outText.includes(part)) return `split RUN part lost: ${JSON.stringify(part)}`;
+  }
   const inLines = lines(inText);
   const mixed = /\r\n/.test(inText) && /(^|[^\r])\n/.test(inText);
   const out = lines(outText);

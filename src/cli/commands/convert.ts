@@ -1,5 +1,7 @@
 // The main job: convert files (in place, --dry-run, --check, --json, or stdin → stdout).
+import { existsSync } from "node:fs";
 import { loadConfig } from "../../config.js";
+import { readBuildContext, type ContextSetting } from "../../io/context.js";
 import { formatExplanation } from "../../explain.js";
 import {
   boundFor,
@@ -45,6 +47,10 @@ export interface ConvertCliOptions {
   report?: string;
   gitignore?: boolean;
   timeoutMs?: number;
+  /** --context DIR: one build context for every file (default: each Dockerfile's folder). */
+  context?: string;
+  /** --cache-mounts: policy.cacheMounts. */
+  cacheMounts?: boolean;
 }
 
 export const FORMATS = ["text", "json", "sarif"] as const;
@@ -146,6 +152,12 @@ export async function runConvert(
     io.stderr.write(`msb-migrate: ${(error as Error).message}\n`);
     return 2;
   }
+  if (opts.cacheMounts) config = { ...config, policy: { ...config.policy, cacheMounts: true } };
+  if (opts.context !== undefined && !existsSync(opts.context)) {
+    io.stderr.write(`msb-migrate: --context ${opts.context}: no such folder\n`);
+    return 2;
+  }
+  const context: ContextSetting = opts.context !== undefined ? { dir: opts.context } : "auto";
   const base: ConvertOptions = {
     config,
     ...(opts.runtimeImage ? { runtimeImage: opts.runtimeImage } : {}),
@@ -186,7 +198,15 @@ export async function runConvert(
       r = await convertBounded(
         "<stdin>",
         text,
-        { ...base, path: "Dockerfile" },
+        {
+          ...base,
+          path: "Dockerfile",
+          // Standard input has no folder: only an explicit --context gives it one.
+          context:
+            opts.context !== undefined
+              ? readBuildContext(opts.context)
+              : { unknown: "the Dockerfile comes from standard input (give --context DIR)" },
+        },
         boundFor(timeout, text),
       );
     } catch (error) {
@@ -233,6 +253,7 @@ export async function runConvert(
         write,
         maxSize: opts.maxSize,
         convertOptions: base,
+        context,
         timeout,
         onResult: async ({ outcome, result, cause }) => {
           const r = result ? toReport(outcome.path, result) : errorReport(outcome.path, cause);
