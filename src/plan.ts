@@ -186,6 +186,30 @@ export function planConversion(
       carried.push(ins.index);
     }
   }
+  // A carried apt install that relies on an earlier RUN's `apt-get update` would find no package
+  // lists in the runtime image: that update (a RUN of package commands only) is carried too.
+  const aptUpdates = (ins: InstructionNode) =>
+    ins.commands.some((c) => /^apt(-get)?$/.test(c.name) && c.args.includes("update"));
+  for (const i of [...carried]) {
+    const ins = doc.instructions[i]!;
+    const aptInstall = ins.commands.some(
+      (c) => /^apt(-get)?$/.test(c.name) && c.args.includes("install"),
+    );
+    if (ins.keyword !== "RUN" || !aptInstall || aptUpdates(ins)) continue;
+    const update = doc.instructions
+      .slice(0, i)
+      .reverse()
+      .find((u) => u.keyword === "RUN" && aptUpdates(u));
+    if (!update || carried.includes(update.index)) continue;
+    if (!update.commands.every((c) => /^apt(-get)?$/.test(c.name)))
+      return leave(
+        "unsupported",
+        `line ${ins.line} installs packages with the lists line ${update.line} fetched, and line ${update.line} does more than that`,
+        ins.line,
+      );
+    carried.push(update.index);
+  }
+  carried.sort((a, b) => a - b);
   // A package repository added by a step that stays in the builder: carried installs after it
   // would look for packages the runtime stage's sources do not have (or get other versions).
   const repoLine = doc.instructions.find(
