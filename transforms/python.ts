@@ -123,7 +123,8 @@ const python: Transform = {
   id: "python",
   describe: "Python applications on python images: pip packages built in the builder, slim runtime",
   detect(ctx) {
-    if (ctx.facts.baseInfo?.family !== "python") return null;
+    const family = ctx.facts.baseInfo?.family;
+    if (family !== "python" && family !== "pypy") return null;
     const { score, evidence } = scoreEcosystem(ctx, "python", [
       "build-essential",
       "gcc",
@@ -136,6 +137,10 @@ const python: Transform = {
   plan(ctx) {
     const base = ctx.facts.base!;
     const tag = base.tag.toLowerCase();
+    const isPypy = ctx.facts.baseInfo?.family === "pypy";
+    // PyPy 2 has no venv module.
+    if (isPypy && /^2(\b|[.-])/.test(tag))
+      return leave("unsupported", `${base.ref} is PyPy 2, which has no venv module`);
     const evidence: Evidence[] = [];
     const installs = allCommands(ctx)
       .map(({ ins, cmd }) => ({ ins, cmd, pip: pipInstall(cmd) }))
@@ -270,12 +275,14 @@ const python: Transform = {
       ? `ENV VIRTUAL_ENV=${VENV} PATH="${VENV}/bin:$PATH"`
       : `ENV PATH="${VENV}/bin:$PATH"`;
     const venv = own?.dir ?? VENV;
+    // PyPy's images name their interpreter pypy3 (python is not on PATH there).
+    const interpreter = isPypy ? "pypy3" : "python";
     const builderInserts = own
       ? []
       : [
           {
             before: firstPip.index,
-            lines: [`RUN python -m venv ${VENV}`, venvEnv],
+            lines: [`RUN ${interpreter} -m venv ${VENV}`, venvEnv],
             why: `a virtualenv in ${VENV}, first on PATH${projects.length ? " and active (VIRTUAL_ENV, which Poetry and Pipenv follow)" : ""}, so the install lines that follow put the packages (C extensions built here with the compilers) into it unchanged, and the runtime stage copies it without the compilers`,
           },
         ];
@@ -328,7 +335,7 @@ const python: Transform = {
     }
     const { version, suffix } = pythonTag(tag);
     return {
-      runtimeClass: "python",
+      runtimeClass: isPypy ? "pypy" : "python",
       runtimeWhy: `the same Python ${version} without compilers and -dev headers`,
       imageVars: { version, suffix, tag: base.tag },
       artifacts,
