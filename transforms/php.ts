@@ -84,6 +84,7 @@ const COMPOSER_VERBS = new Set([
   "remove",
   "dump-autoload",
   "dumpautoload",
+  "dump-env",
   "config",
   "clear-cache",
   "clearcache",
@@ -441,6 +442,13 @@ const php: Transform = {
             );
         }
         if (!cmd.name || BUILD_ONLY_COMMANDS.has(b)) continue;
+        // The framework's console run in the copied project folder (cache:clear writes var/cache).
+        const framework = commandData.rules.find(
+          (r) =>
+            (r.id === "php-console" || r.id === "php-artisan") &&
+            matchesCommand(r, cmd.name, cmd.args),
+        );
+        if (framework && artifacts.some((a) => covers(a.from, cmd.cwd))) continue;
         if ((b === "echo" || b === "printf") && !cmd.text.includes(">")) continue;
         if (FILE_COMMANDS.has(b) && writesOnlyCopied(cmd, artifacts, env)) continue;
         return leave(
