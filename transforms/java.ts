@@ -303,8 +303,10 @@ function launcherEntry(
   ctx: TransformContext,
 ): { program: string; dir: string; by: Build } | undefined {
   const e = entryProgram(ctx);
-  if (!e || !e.program.includes("/bin/")) return undefined;
-  const found = distOf(resolvePath(ctx.facts.finalWorkdir, e.program), builds(ctx));
+  if (!e) return undefined;
+  const program = resolvePath(ctx.facts.finalWorkdir, e.program);
+  if (!program.includes("/bin/")) return undefined;
+  const found = distOf(program, builds(ctx));
   return found ? { program: e.program, ...found } : undefined;
 }
 
