@@ -344,9 +344,21 @@ function providedBy(
   return null;
 }
 
-/** Does a package install the program under another name (php8.3-cli → php)? */
+/**
+ * Does a package install the program under another name (php8.3-cli → php)? A key in slashes is a
+ * pattern; its groups fill $1… in the package names (php-fpm8.3 → php8.3-fpm).
+ */
 function installsProgram(pkg: string, program: string): boolean {
-  return (packages.programPackages[program] ?? []).some((m) =>
-    /^\/.+\/$/.test(m) ? new RegExp(m.slice(1, -1)).test(pkg) : m === pkg,
-  );
+  for (const [key, owners] of Object.entries(packages.programPackages)) {
+    const m = /^\/.+\/$/.test(key) ? new RegExp(key.slice(1, -1)).exec(program) : null;
+    if (key !== program && !m) continue;
+    const fill = (s: string) => s.replace(/\$(\d)/g, (_, i: string) => m?.[Number(i)] ?? "");
+    if (
+      owners.some((o) =>
+        /^\/.+\/$/.test(o) ? new RegExp(o.slice(1, -1)).test(pkg) : fill(o) === pkg,
+      )
+    )
+      return true;
+  }
+  return false;
 }
