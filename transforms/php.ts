@@ -59,6 +59,10 @@ const BUILD_ONLY_COMMANDS = new Set([
   "[[",
   "test",
 ]);
+/** Commands that only read and print. */
+const READ_ONLY_COMMANDS = new Set(["grep", "cat", "head", "tail", "wc", "ls"]);
+/** `php` options that print information and run nothing. */
+const PHP_INFO_FLAGS = new Set(["-v", "--version", "-i", "--info", "-m", "--modules"]);
 /** Commands that write files: fine in the builder when they write only what the runtime copies. */
 const FILE_COMMANDS = new Set([
   "echo",
@@ -413,6 +417,14 @@ const php: Transform = {
             `line ${ins.line} runs \`${cmd.text.slice(0, 60)}\`: it installs outside the project folder the runtime stage copies`,
             ins.line,
           );
+        // Commands that only print (`php -v`, `php -i | grep opcache`) change nothing.
+        const redirects = [...cmd.text.matchAll(/>>?\s*["']?([^\s"';&|]+)/g)].some(
+          (m) => m[1] !== "/dev/null" && !m[1]!.startsWith("&"),
+        );
+        const printsOnly =
+          READ_ONLY_COMMANDS.has(b) ||
+          (b === "php" && cmd.args.length > 0 && cmd.args.every((a) => PHP_INFO_FLAGS.has(a)));
+        if (printsOnly && !redirects) continue;
         // A PHP script run in the builder writes where it likes: only in the copied project folder,
         // or Composer's installer.
         if (
