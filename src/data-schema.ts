@@ -82,7 +82,8 @@ export type CommandRule = z.infer<typeof ruleSchema>;
 const matcherSchema = z.object({ program: oneOrMany, sub: strList.optional() });
 const commandsSchema = z.object({
   rules: z.array(ruleSchema),
-  toolchainAtRuntime: z.array(matcherSchema),
+  /** `why`: what a conversion would have to change, when more can be said than "needs it". */
+  toolchainAtRuntime: z.array(matcherSchema.extend({ why: z.string().optional() })),
   staticServers: z.array(
     matcherSchema.extend({
       defaultDir: z.string(),

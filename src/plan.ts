@@ -125,7 +125,7 @@ export function planConversion(
   if (atRuntime)
     return leave(
       "toolchain-at-runtime",
-      `the image runs \`${atRuntime}\` at start, which needs the toolchain`,
+      `the image runs \`${atRuntime.command}\` at start, which needs the toolchain${atRuntime.why ? `: ${atRuntime.why}` : ""}`,
     );
   const builds = facts.lines.filter((l) => l.role === "build" || l.role === "artifact");
   if (builds.length === 0) return leave("nothing-built", "no build step found: nothing to split");
