@@ -178,6 +178,52 @@ function osPhp(ctx: TransformContext): boolean {
   );
 }
 
+/** Tests and conditionals around an edit: they change nothing themselves. */
+const EDIT_GUARDS = new Set(["[", "[[", "test", "true", "nproc"]);
+
+/**
+ * A RUN that only edits configuration files in place (`sed -i`, `echo … >>`), each outside what the
+ * runtime stage copies from the builder and outside build scratch, and under /etc.
+ */
+function configEditOnly(
+  ins: InstructionNode,
+  artifacts: ArtifactCopy[],
+  env: Record<string, string>,
+): boolean {
+  if (ins.commands.length === 0) return false;
+  let edits = 0;
+  for (const cmd of ins.commands) {
+    const b = posix.basename(cmd.name);
+    if (EDIT_GUARDS.has(b)) continue;
+    let files: string[];
+    if (b === "sed") {
+      if (!cmd.args.some((a) => /^-[a-zA-Z]*i/.test(a) || a.startsWith("--in-place"))) return false;
+      const script = cmd.args.includes("-e") || cmd.args.some((a) => a.startsWith("--expression"));
+      const operands = cmd.args.filter(
+        (a, i) => !a.startsWith("-") && !["-e", "--expression"].includes(cmd.args[i - 1] ?? ""),
+      );
+      files = script ? operands : operands.slice(1);
+    } else if (b === "echo" || b === "printf") {
+      files = [...cmd.text.matchAll(/>>\s*["']?([^\s"';&|]+)/g)].map((m) => m[1]!);
+      if (files.length === 0 || /[^>]>[^>]/.test(cmd.text.replace(/>>/g, ""))) return false;
+    } else return false;
+    const paths = files.map((f) => resolvePath(cmd.cwd, expand(f, { ...env, ...cmd.assignments })));
+    if (
+      paths.length === 0 ||
+      paths.some(
+        (p) =>
+          p.includes("$") ||
+          !p.startsWith("/etc/") ||
+          SCRATCH.test(p) ||
+          artifacts.some((a) => covers(a.from, p)),
+      )
+    )
+      return false;
+    edits++;
+  }
+  return edits > 0;
+}
+
 const php: Transform = {
   id: "php",
   describe:
@@ -400,6 +446,13 @@ const php: Transform = {
       if (role === "runtime-setup") continue;
       // Server configuration commands change only the image's configuration: run them again.
       if (ins.commands.length > 0 && ins.commands.every((c) => REPLAYABLE.has(c.name))) {
+        replayed.push(ins);
+        continue;
+      }
+      // Edits of the packages' configuration (`sed -i … /etc/php/8.3/fpm/pool.d/www.conf`) that
+      // nothing copies from the builder: the runtime stage installs the same packages, so the edit
+      // is made again there, after them.
+      if (configEditOnly(ins, artifacts, env)) {
         replayed.push(ins);
         continue;
       }
