@@ -77,6 +77,19 @@ const ruleSchema = z.object({
   ecosystem: z.string().optional(),
   score: z.number(),
   atRuntime: z.boolean().optional(),
+  /**
+   * Where a compiler writes the program (transforms/native.ts): `flags` name it (`-o X`, `-o:X`,
+   * `--out:X`, `-of=X`); else `default`: `cwd-stem` (the main source's name without `ext`, in the
+   * folder the command runs in), `source-stem` (beside the source), or `dir` (a folder, `dir`).
+   */
+  output: z
+    .object({
+      flags: strList.default([]),
+      default: z.enum(["cwd-stem", "source-stem", "dir", "target"]),
+      ext: z.string().optional(),
+      dir: z.string().optional(),
+    })
+    .optional(),
 });
 export type CommandRule = z.infer<typeof ruleSchema>;
 const matcherSchema = z.object({ program: oneOrMany, sub: strList.optional() });
