@@ -53,6 +53,9 @@ const SETUP_PROGRAMS = new Set([
   "update-ca-certificates",
   "setcap",
   "locale-gen",
+  // Package repositories (PPAs): replayed with the installs from them, so both stages see them.
+  "add-apt-repository",
+  "apt-add-repository",
   "echo",
   "printf",
   "touch",
@@ -630,6 +633,7 @@ function copyDestination(c: ShellCommand, vars: Record<string, string>): string 
   const dest = expand(words[words.length - 1]!, vars);
   const destIsDir =
     dest.endsWith("/") ||
+    /(^|\/)\.\.?$/.test(dest) ||
     words.length > 2 ||
     /^\/(usr\/(local\/)?)?s?bin$/.test(dest.replace(/\/$/, ""));
   return resolvePath(c.cwd, destIsDir ? posix.join(dest, posix.basename(src)) : dest);

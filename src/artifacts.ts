@@ -32,11 +32,14 @@ export function entryProgram(ctx: TransformContext): { program: string; args: st
 }
 
 /** Does the container run the toolchain at start (`go run`, `cargo run`, `npm start`…)? */
-export function toolchainAtRuntime(ctx: TransformContext): string | null {
+export function toolchainAtRuntime(
+  ctx: TransformContext,
+): { command: string; why?: string } | null {
   const e = entryProgram(ctx);
   if (!e) return null;
   const hit = commandData.toolchainAtRuntime.find((m) => matchesCommand(m, e.program, e.args));
-  return hit ? [e.program, ...e.args].join(" ") : null;
+  if (!hit) return null;
+  return { command: [e.program, ...e.args].join(" "), ...(hit.why ? { why: hit.why } : {}) };
 }
 
 /** Environment in the builder at an instruction: base image env plus ENV/ARG before it. */

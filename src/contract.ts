@@ -10,7 +10,7 @@ import {
   programOf,
   readImageRef,
 } from "./analyse.js";
-import { familyOf, images } from "./data.js";
+import { familyOf, images, packages } from "./data.js";
 import { resolvePath } from "./parse/shell.js";
 import type {
   ContractCheck,
@@ -320,7 +320,8 @@ function providedBy(
     if (hit) return `copied to ${hit}`;
     // An absolute path in a system directory: a package installed in the stage provides it.
     const system = /^\/(usr\/)?(local\/)?s?bin\//.test(p);
-    return system && pkgs.includes(posix.basename(p))
+    return system &&
+      (pkgs.includes(posix.basename(p)) || pkgs.some((k) => installsProgram(k, posix.basename(p))))
       ? "installed by a package of the stage"
       : null;
   }
@@ -338,5 +339,26 @@ function providedBy(
   const shellProgs = runtime.distro === "alpine" ? images.alpinePrograms : images.shellPrograms;
   if (runtime.shell && shellProgs.includes(program)) return "a base system program";
   if (pkgs.includes(program)) return "installed as a runtime package";
+  const owner = pkgs.find((p) => installsProgram(p, program));
+  if (owner) return `installed by ${owner}`;
   return null;
+}
+
+/**
+ * Does a package install the program under another name (php8.3-cli → php)? A key in slashes is a
+ * pattern; its groups fill $1… in the package names (php-fpm8.3 → php8.3-fpm).
+ */
+function installsProgram(pkg: string, program: string): boolean {
+  for (const [key, owners] of Object.entries(packages.programPackages)) {
+    const m = /^\/.+\/$/.test(key) ? new RegExp(key.slice(1, -1)).exec(program) : null;
+    if (key !== program && !m) continue;
+    const fill = (s: string) => s.replace(/\$(\d)/g, (_, i: string) => m?.[Number(i)] ?? "");
+    if (
+      owners.some((o) =>
+        /^\/.+\/$/.test(o) ? new RegExp(o.slice(1, -1)).test(pkg) : fill(o) === pkg,
+      )
+    )
+      return true;
+  }
+  return false;
 }

@@ -28,6 +28,8 @@ const familySchema = z.object({
   users: strList.default([]),
   cmd: strList.optional(),
   programs: strList.default([]),
+  /** JVM images whose tag names the Java version in its own scheme: a regex, group 1 the major. */
+  javaTag: z.string().optional(),
 });
 export type FamilyData = z.infer<typeof familySchema>;
 
@@ -65,6 +67,8 @@ const packagesSchema = z.object({
    * counterpart (runtimeCounterparts) on the builder's release.
    */
   runtimeSets: z.record(z.string(), z.record(z.string(), strList)).default({}),
+  /** Programs packages install under another name than their own: program → package patterns. */
+  programPackages: z.record(z.string(), strList).default({}),
 });
 
 const ruleSchema = z.object({
@@ -75,12 +79,26 @@ const ruleSchema = z.object({
   ecosystem: z.string().optional(),
   score: z.number(),
   atRuntime: z.boolean().optional(),
+  /**
+   * Where a compiler writes the program (transforms/native.ts): `flags` name it (`-o X`, `-o:X`,
+   * `--out:X`, `-of=X`); else `default`: `cwd-stem` (the main source's name without `ext`, in the
+   * folder the command runs in), `source-stem` (beside the source), or `dir` (a folder, `dir`).
+   */
+  output: z
+    .object({
+      flags: strList.default([]),
+      default: z.enum(["cwd-stem", "source-stem", "dir", "target"]),
+      ext: z.string().optional(),
+      dir: z.string().optional(),
+    })
+    .optional(),
 });
 export type CommandRule = z.infer<typeof ruleSchema>;
 const matcherSchema = z.object({ program: oneOrMany, sub: strList.optional() });
 const commandsSchema = z.object({
   rules: z.array(ruleSchema),
-  toolchainAtRuntime: z.array(matcherSchema),
+  /** `why`: what a conversion would have to change, when more can be said than "needs it". */
+  toolchainAtRuntime: z.array(matcherSchema.extend({ why: z.string().optional() })),
   staticServers: z.array(
     matcherSchema.extend({
       defaultDir: z.string(),

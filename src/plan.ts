@@ -97,6 +97,13 @@ function contextFileLeftBehind(
 
 /** Commands that add a package source (apt-key alone only trusts a key: not counted). */
 const REPO_COMMANDS = new Set(["add-apt-repository", "apt-add-repository", "yum-config-manager"]);
+/** Does a RUN add a package repository (a PPA, a vendor's apt source)? */
+export function addsPackageRepository(ins: InstructionNode): boolean {
+  return (
+    ins.keyword === "RUN" &&
+    ins.commands.some((c) => REPO_COMMANDS.has(c.name) || /\/etc\/apt\/sources\.list/.test(c.text))
+  );
+}
 
 export function planConversion(
   ctx: TransformContext,
@@ -119,7 +126,7 @@ export function planConversion(
   if (atRuntime)
     return leave(
       "toolchain-at-runtime",
-      `the image runs \`${atRuntime}\` at start, which needs the toolchain`,
+      `the image runs \`${atRuntime.command}\` at start, which needs the toolchain${atRuntime.why ? `: ${atRuntime.why}` : ""}`,
     );
   const builds = facts.lines.filter((l) => l.role === "build" || l.role === "artifact");
   if (builds.length === 0) return leave("nothing-built", "no build step found: nothing to split");
@@ -181,13 +188,34 @@ export function planConversion(
       carried.push(ins.index);
     }
   }
+  // A carried apt install that relies on an earlier RUN's `apt-get update` would find no package
+  // lists in the runtime image: that update (a RUN of package commands only) is carried too.
+  const aptUpdates = (ins: InstructionNode) =>
+    ins.commands.some((c) => /^apt(-get)?$/.test(c.name) && c.args.includes("update"));
+  for (const i of [...carried]) {
+    const ins = doc.instructions[i]!;
+    const aptInstall = ins.commands.some(
+      (c) => /^apt(-get)?$/.test(c.name) && c.args.includes("install"),
+    );
+    if (ins.keyword !== "RUN" || !aptInstall || aptUpdates(ins)) continue;
+    const update = doc.instructions
+      .slice(0, i)
+      .reverse()
+      .find((u) => u.keyword === "RUN" && aptUpdates(u));
+    if (!update || carried.includes(update.index)) continue;
+    if (!update.commands.every((c) => /^apt(-get)?$/.test(c.name)))
+      return leave(
+        "unsupported",
+        `line ${ins.line} installs packages with the lists line ${update.line} fetched, and line ${update.line} does more than that`,
+        ins.line,
+      );
+    carried.push(update.index);
+  }
+  carried.sort((a, b) => a - b);
   // A package repository added by a step that stays in the builder: carried installs after it
   // would look for packages the runtime stage's sources do not have (or get other versions).
   const repoLine = doc.instructions.find(
-    (i) =>
-      i.keyword === "RUN" &&
-      !carried.includes(i.index) &&
-      i.commands.some((c) => REPO_COMMANDS.has(c.name) || /\/etc\/apt\/sources\.list/.test(c.text)),
+    (i) => !carried.includes(i.index) && addsPackageRepository(i),
   );
   const installsAfter =
     repoLine &&
@@ -203,6 +231,26 @@ export function planConversion(
       `line ${repoLine.line} adds a package repository that line ${doc.instructions[installsAfter]!.line} installs from after it; carrying the repository to the runtime stage is not supported`,
       repoLine.line,
     );
+  // A carried step that adds a repository runs in the runtime stage with what the carried steps
+  // before it installed: the tool it calls must come from one of them (or the image).
+  for (const i of carried) {
+    const ins = doc.instructions[i]!;
+    if (!addsPackageRepository(ins)) continue;
+    for (const c of ins.commands) {
+      const owners = packages.programPackages[c.name];
+      if (!owners) continue;
+      const installedBefore = carried.some(
+        (j) =>
+          j < i && facts.lines[j]!.packages.some((u) => u.names.some((n) => owners.includes(n))),
+      );
+      if (!installedBefore)
+        return leave(
+          "unsupported",
+          `line ${ins.line} adds a package repository with ${c.name}, whose package (${owners.join(", ")}) the runtime stage would not have installed before it`,
+          ins.line,
+        );
+    }
+  }
   const missing = contextFileLeftBehind(ctx, tp.artifacts, lastBuild);
   if (missing)
     return leave(
@@ -376,7 +424,7 @@ function runtimePackages(
           continue;
         }
         if (!p.endsWith(packages.devSuffix[manager] ?? "-dev")) continue;
-        if (packages.headersOnly.includes(p)) continue;
+        if (headersOnly(p)) continue;
         // Observed: the owners of the libraries the program loads replace the -dev guess.
         if (observed) continue;
         const found = runtimeLibraries(ctx, manager, p, table);
@@ -407,6 +455,14 @@ function runtimePackages(
     notes.push(`${probe}: the HEALTHCHECK runs it`);
   }
   return { names: [...new Set(names)].filter((n) => !installed.has(n)), notes };
+}
+
+const headerPatterns = packages.headersOnly
+  .filter((h) => /^\/.+\/$/.test(h))
+  .map((h) => new RegExp(h.slice(1, -1)));
+/** A -dev package of headers only: nothing of it is needed at run time. */
+function headersOnly(name: string): boolean {
+  return packages.headersOnly.includes(name) || headerPatterns.some((re) => re.test(name));
 }
 
 /**

@@ -3,7 +3,7 @@ import { TextDocument, type TextEdit } from "vscode-languageserver-textdocument"
 import type { Planned } from "./plan.js";
 import type { TransformContext } from "./transform.js";
 import type { InstructionNode } from "./types.js";
-import { referencedGlobalArgs } from "./plan.js";
+import { addsPackageRepository, referencedGlobalArgs } from "./plan.js";
 
 const BOM = "\uFEFF";
 
@@ -25,7 +25,10 @@ export function runtimeHeader(ctx: TransformContext, planned: Planned): string[]
   );
   for (const a of referencedGlobalArgs(ctx, [...carriedIns, ...tail]))
     lines.push(`${kw("ARG")} ${a}`);
-  lines.push(...plan.extraSteps.map((s) => s.replace(/^(RUN|COPY|ENV)\b/, (m) => kw(m))));
+  const extra = plan.extraSteps.map((s) => s.replace(/^(RUN|COPY|ENV)\b/, (m) => kw(m)));
+  // Runtime packages may come from a package repository a carried step adds: install after it.
+  const afterRepository = carriedIns.some(addsPackageRepository);
+  if (!afterRepository) lines.push(...extra);
   let user: string | null = null;
   let setsWorkdir = false;
   for (const ins of carriedIns) {
@@ -43,6 +46,7 @@ export function runtimeHeader(ctx: TransformContext, planned: Planned): string[]
     if (ins.keyword === "WORKDIR") setsWorkdir = true;
     lines.push(ins.raw);
   }
+  if (afterRepository) lines.push(...extra);
   // A toolchain image's own WORKDIR (/go in golang) is part of the contract too.
   if (!setsWorkdir && facts.finalWorkdir !== "/" && !tail.some((i) => i.keyword === "WORKDIR")) {
     lines.push(`${kw("WORKDIR")} ${facts.finalWorkdir}`);

@@ -16,13 +16,15 @@ it("findMatcher agrees with list.find(matchesCommand) on every command of the fi
     { ...c, name: `/usr/local/bin/${c.name}` },
     { ...c, name: `${c.name}/` },
   ]);
-  const lists = [commands.rules, commands.toolchainAtRuntime, commands.staticServers] as const;
+  const lists: readonly (readonly Parameters<typeof matchesCommand>[0][])[] = [
+    commands.rules,
+    commands.toolchainAtRuntime,
+    commands.staticServers,
+  ];
   let hits = 0;
   for (const c of [...cmds, ...extra])
     for (const list of lists) {
-      const want = (list as readonly Parameters<typeof matchesCommand>[0][]).find((m) =>
-        matchesCommand(m, c.name, c.args),
-      );
+      const want = list.find((m) => matchesCommand(m, c.name, c.args));
       expect(findMatcher(list, c.name, c.args)).toBe(want);
       if (want) hits++;
     }

@@ -1,6 +1,7 @@
-// Java (and Kotlin/Scala on the JVM): jars built with Maven or Gradle (or their wrappers) on a JDK
-// image and started with `java -jar`. The runtime stage is the eclipse-temurin JRE of the same
-// major version holding only the jar.
+// Java (and Kotlin, Scala, Clojure on the JVM): jars built with Maven, Gradle, sbt, Mill or
+// Leiningen on a JDK image and started with `java -jar`, or distributions with a launcher script
+// (`sbt stage`, `sbt pack`, `gradle installDist`) started by that script. The runtime stage is the
+// eclipse-temurin JRE of the same major version holding only the jar or the distribution folder.
 import { posix } from "node:path";
 import {
   allCommands,
@@ -10,8 +11,15 @@ import {
   option,
   scoreEcosystem,
 } from "../src/artifacts.js";
+import { images } from "../src/data.js";
 import { resolvePath } from "../src/parse/shell.js";
-import { leave, type Transform, type TransformContext } from "../src/transform.js";
+import {
+  leave,
+  type LeaveAlone,
+  type Transform,
+  type TransformContext,
+  type TransformPlan,
+} from "../src/transform.js";
 import type { ArtifactCopy, Evidence, ShellCommand } from "../src/types.js";
 
 /** Major versions published as eclipse-temurin:<v>-jre. */
@@ -23,11 +31,21 @@ const GRADLE_NON_BUILD = new Set(["dependencies", "help", "tasks", "clean", "tes
 /** Maven phases that write the jar to target/. */
 const MAVEN_PACKAGE = new Set(["package", "install", "verify", "deploy"]);
 
+const SBT = new Set(["sbt"]);
+const MILL = new Set(["mill"]);
+const LEIN = new Set(["lein"]);
+
 const base = (name: string) => name.replace(/^.*\//, "");
 
 /** The JDK major version from the builder's tag (`17-jdk`, `3.9-eclipse-temurin-21`, `jdk17`). */
 export function javaVersion(family: string | undefined, tag: string): number | null {
   const t = tag.toLowerCase();
+  // Images with their own tag scheme say how to read it (data/images.yaml javaTag).
+  const scheme = images.families.find((f) => f.family === family)?.javaTag;
+  if (scheme) {
+    const m = new RegExp(scheme).exec(t);
+    return m ? Number(m[1]) : null;
+  }
   const named =
     /(?:^|-)(?:jdk|jre|eclipse-temurin|temurin|openjdk|amazoncorretto|corretto|sapmachine|ibm-semeru|ibmjava|graalvm)-?(\d+)(?:u\d+)?(?=$|[-.])/.exec(
       t,
@@ -41,12 +59,30 @@ export function javaVersion(family: string | undefined, tag: string): number | n
 }
 
 interface Build {
-  tool: "maven" | "gradle" | "jar";
-  /** Project folder (Maven/Gradle), or the jar file itself (the `jar` tool). */
+  tool: "maven" | "gradle" | "jar" | "sbt" | "mill" | "lein";
+  /** What it writes: a jar, or a distribution folder with a launcher script in bin/. */
+  output: "jar" | "dist";
+  /** Project folder (the folder the tool runs in), or the jar file itself (the `jar` tool). */
   dir: string;
   line: number;
   text: string;
 }
+
+/** Where each tool writes its jar, relative to the project folder. */
+const JAR_OUTPUT: Record<Exclude<Build["tool"], "jar">, RegExp> = {
+  maven: /(^|\/)target\/[^/]+\.jar$/,
+  gradle: /(^|\/)build\/libs\/[^/]+\.jar$/,
+  sbt: /(^|\/)target\/scala-[^/]+\/[^/]+\.jar$/,
+  mill: /(^|\/)out\/(.+\/)?assembly\.dest\/out\.jar$/,
+  lein: /(^|\/)target\/(.+\/)?[^/]+-standalone\.jar$/,
+};
+/** Where each tool writes a distribution (group 0: the folder to copy), relative to the project. */
+const DIST_OUTPUT: Partial<Record<Build["tool"], RegExp>> = {
+  sbt: /^(.+\/)?target\/(universal\/stage|pack)(?=\/)/,
+  gradle: /^(.+\/)?build\/install\/[^/]+(?=\/)/,
+};
+/** sbt tasks (after an optional `project/` prefix) that write a jar or a distribution. */
+const SBT_TASKS: Record<string, Build["output"]> = { assembly: "jar", stage: "dist", pack: "dist" };
 
 /** Maven/Gradle invocations that write a jar, with the project folder each runs in. */
 function builds(ctx: TransformContext): Build[] {
@@ -60,7 +96,7 @@ function builds(ctx: TransformContext): Build[] {
       const dir = pom
         ? resolvePath(cmd.cwd, pom.endsWith(".xml") ? posix.dirname(pom) : pom)
         : cmd.cwd;
-      out.push({ tool: "maven", dir, line: ins.line, text: cmd.text });
+      out.push({ tool: "maven", output: "jar", dir, line: ins.line, text: cmd.text });
     } else if (name === "jar") {
       // `jar cfe app.jar Main -C classes .` / `jar --create --file app.jar …`
       const mode = cmd.args[0] ?? "";
@@ -68,18 +104,34 @@ function builds(ctx: TransformContext): Build[] {
       const file =
         option(cmd.args, ["--file"]) ?? (/^-?c[a-zA-Z]*f/.test(mode) ? cmd.args[1] : undefined);
       if (create && file)
-        out.push({ tool: "jar", dir: resolvePath(cmd.cwd, file), line: ins.line, text: cmd.text });
+        out.push({
+          tool: "jar",
+          output: "jar",
+          dir: resolvePath(cmd.cwd, file),
+          line: ins.line,
+          text: cmd.text,
+        });
     } else if (GRADLE.has(name)) {
       const tasks = gradleTasks(cmd);
       if (tasks.length === 0 || tasks.every((t) => GRADLE_NON_BUILD.has(t.replace(/^.*:/, ""))))
         continue;
       const p = option(cmd.args, ["-p", "--project-dir"]);
-      out.push({
-        tool: "gradle",
-        dir: p ? resolvePath(cmd.cwd, p) : cmd.cwd,
-        line: ins.line,
-        text: cmd.text,
-      });
+      const dir = p ? resolvePath(cmd.cwd, p) : cmd.cwd;
+      const dist = tasks.some((t) => /(^|:)installDist$/.test(t));
+      out.push({ tool: "gradle", output: "jar", dir, line: ins.line, text: cmd.text });
+      if (dist) out.push({ tool: "gradle", output: "dist", dir, line: ins.line, text: cmd.text });
+    } else if (SBT.has(name)) {
+      // `sbt clean assembly`, `sbt "project api" stage`, `sbt api/assembly`
+      for (const task of cmd.args.filter((a) => !a.startsWith("-"))) {
+        const output = SBT_TASKS[task.replace(/^.*\//, "")];
+        if (output) out.push({ tool: "sbt", output, dir: cmd.cwd, line: ins.line, text: cmd.text });
+      }
+    } else if (MILL.has(name)) {
+      if (cmd.args.some((a) => /(^|\.)assembly$/.test(a)))
+        out.push({ tool: "mill", output: "jar", dir: cmd.cwd, line: ins.line, text: cmd.text });
+    } else if (LEIN.has(name)) {
+      if (cmd.args.includes("uberjar"))
+        out.push({ tool: "lein", output: "jar", dir: cmd.cwd, line: ins.line, text: cmd.text });
     }
   }
   return out;
@@ -99,18 +151,98 @@ function gradleTasks(cmd: ShellCommand): string[] {
 }
 
 /** `java [options] -jar <jar> [args]`: the jar, and the options that name other files. */
-function javaEntry(
-  ctx: TransformContext,
-): { jar: string | null; command: string; agent?: string } | null {
+function javaEntry(ctx: TransformContext): {
+  jar: string | null;
+  command: string;
+  agent?: string;
+  /** `-cp`/`-classpath`/`--class-path` and `-p`/`--module-path` entries, when given. */
+  classPath: string[];
+} | null {
   const e = entryProgram(ctx);
   if (!e || base(e.program) !== "java") return null;
   const command = [e.program, ...e.args].join(" ");
   const jarAt = e.args.indexOf("-jar");
   const agent = e.args.find((a) => a.startsWith("-javaagent:") || a.startsWith("-agentpath:"));
+  const classPath: string[] = [];
+  // Options before the main class or -jar are the JVM's; later words are the program's.
+  const end = jarAt === -1 ? e.args.length : jarAt;
+  for (let i = 0; i < end; i++) {
+    const a = e.args[i]!;
+    if (CLASS_PATH_OPTIONS.has(a)) classPath.push(...(e.args[++i] ?? "").split(":"));
+    else if (!a.startsWith("-")) break;
+  }
   return {
     jar: jarAt === -1 ? null : (e.args[jarAt + 1] ?? null),
     command,
     ...(agent ? { agent } : {}),
+    classPath: classPath.filter(Boolean),
+  };
+}
+
+/** A RUN after the last build that works in a build's output folder (`tar xzf` of a dist). */
+function tailWorksInOutput(ctx: TransformContext, all: Build[]): string | null {
+  const lastBuild = ctx.facts.lines
+    .filter((l) => l.role === "build" || l.role === "artifact")
+    .reduce((m, l) => Math.max(m, l.index), -1);
+  const roots = all.flatMap((b) => {
+    const root = OUTPUT_ROOT[b.tool];
+    return root ? [posix.join(b.dir, root)] : [];
+  });
+  const inside = (p: string) => roots.some((r) => p === r || p.startsWith(r + "/"));
+  for (const { ins, cmd } of allCommands(ctx)) {
+    if (ins.index <= lastBuild) continue;
+    if (inside(cmd.cwd) || cmd.args.some((a) => inside(resolvePath(cmd.cwd, a))))
+      return `line ${ins.line} (${cmd.text.slice(0, 60)}) works in the build's output folder after the build: what the runtime stage needs from it is unknown`;
+  }
+  return null;
+}
+
+const CLASS_PATH_OPTIONS = new Set(["-cp", "-classpath", "--class-path", "-p", "--module-path"]);
+/** Output folders, relative to the project, of the tools that compile classes and jars. */
+const OUTPUT_ROOT: Partial<Record<Build["tool"], string>> = {
+  maven: "target",
+  gradle: "build",
+  sbt: "target",
+  lein: "target",
+};
+
+/**
+ * The folders and jars a class path names, when every entry lies in a build's output folder:
+ * `target/dist/lib/*` → the folder target/dist/lib. Otherwise why not.
+ */
+function classPathCopies(
+  ctx: TransformContext,
+  entries: string[],
+  all: Build[],
+): { copies: { path: string; by: Build }[] } | LeaveAlone {
+  const copies: { path: string; by: Build }[] = [];
+  for (const entry of entries) {
+    if (entry.includes("$"))
+      return leave("artifact-unknown", `the class path entry ${entry} names a variable`);
+    const path = resolvePath(ctx.facts.finalWorkdir, entry.replace(/\/\*$|\/$/, ""));
+    if (GLOB.test(path))
+      return leave("artifact-unknown", `the class path entry ${entry} is a pattern`);
+    const by = all.find((b) => {
+      const root = OUTPUT_ROOT[b.tool];
+      if (!root) return false;
+      const rel = posix.relative(posix.join(b.dir, root), path);
+      return rel !== "" && !rel.startsWith("..") && !posix.isAbsolute(rel);
+    });
+    if (!by)
+      return leave(
+        "artifact-unknown",
+        `the class path entry ${entry} is not in the output folder of a build step`,
+      );
+    copies.push({ path, by });
+  }
+  // A folder already copied brings what lies in it.
+  return {
+    copies: copies.filter(
+      (c, i) =>
+        !copies.some(
+          (o, j) => j !== i && (c.path.startsWith(o.path + "/") || (o.path === c.path && j < i)),
+        ),
+    ),
   };
 }
 
@@ -124,15 +256,96 @@ function shellExpands(ctx: TransformContext): boolean {
 
 const GLOB = /[*?[]/;
 
-/** A jar path the build writes: `<project>/…/target/x.jar` or `<project>/…/build/libs/x.jar`. */
+/** A jar path the build writes: `<project>/…/target/x.jar`, `<project>/…/build/libs/x.jar`… */
 function builtBy(path: string, all: Build[]): Build | undefined {
   return all.find((b) => {
+    if (b.output !== "jar") return false;
     if (b.tool === "jar") return b.dir === path;
     const rel = posix.relative(b.dir, path);
     if (rel.startsWith("..") || posix.isAbsolute(rel)) return false;
-    const out = b.tool === "maven" ? /(^|\/)target\/[^/]+\.jar$/ : /(^|\/)build\/libs\/[^/]+\.jar$/;
-    return out.test(rel);
+    return JAR_OUTPUT[b.tool].test(rel);
   });
+}
+
+/** The distribution folder a launcher script lies in, and the build that writes it. */
+function distOf(path: string, all: Build[]): { dir: string; by: Build } | undefined {
+  for (const b of all) {
+    const pattern = DIST_OUTPUT[b.tool];
+    if (b.output !== "dist" || !pattern) continue;
+    const rel = posix.relative(b.dir, path);
+    if (rel.startsWith("..") || posix.isAbsolute(rel)) continue;
+    const m = pattern.exec(rel);
+    // The launcher is <dist>/bin/<name>.
+    if (m && /^\/bin\/[^/]+$/.test(rel.slice(m[0].length)))
+      return { dir: posix.join(b.dir, m[0]), by: b };
+  }
+  return undefined;
+}
+
+/** The Java major version to run on (from the builder's tag), or why it is not known. */
+function jreVersion(ctx: TransformContext): number | LeaveAlone {
+  const version = javaVersion(ctx.facts.baseInfo?.family, ctx.facts.base?.tag ?? "");
+  if (version === null)
+    return leave(
+      "unsupported",
+      `the Java version is not in the tag of ${ctx.facts.base?.ref}: the JRE to run on is unknown`,
+    );
+  if (!TEMURIN_JRE.includes(version))
+    return leave(
+      "unsupported",
+      `no eclipse-temurin JRE image is published for Java ${version} (${ctx.facts.base?.ref})`,
+    );
+  return version;
+}
+
+/** The image starts a launcher script (`target/universal/stage/bin/app`) of a built distribution. */
+function launcherEntry(
+  ctx: TransformContext,
+): { program: string; dir: string; by: Build } | undefined {
+  const e = entryProgram(ctx);
+  if (!e) return undefined;
+  const program = resolvePath(ctx.facts.finalWorkdir, e.program);
+  if (!program.includes("/bin/")) return undefined;
+  const found = distOf(program, builds(ctx));
+  return found ? { program: e.program, ...found } : undefined;
+}
+
+/** A distribution folder (jars in lib/, a launcher in bin/) copied whole onto the JRE. */
+function planLauncher(ctx: TransformContext, version: number): TransformPlan | LeaveAlone {
+  const launcher = launcherEntry(ctx)!;
+  const tail = tailWorksInOutput(ctx, builds(ctx));
+  if (tail) return leave("artifact-unknown", tail);
+  // sbt-native-packager's and Gradle's launchers are bash scripts.
+  if (ctx.facts.baseInfo?.distro === "alpine")
+    return leave(
+      "unsupported",
+      `the launcher ${launcher.program} is a bash script and the Alpine JRE image has no bash`,
+    );
+  return {
+    runtimeClass: "jre",
+    runtimeWhy: `a JVM distribution needs only a Java ${version} runtime (and the shell its launcher script runs in): the JRE of the builder's JDK version`,
+    imageVars: { java: String(version) },
+    artifacts: [
+      {
+        from: launcher.dir,
+        to: launcher.dir,
+        why: `the distribution ${launcher.by.text} writes (launcher script and jars)`,
+        rule: `${launcher.by.tool}-dist`,
+        line: launcher.by.line,
+      },
+    ],
+    needsShell: true,
+    evidence: [
+      {
+        rule: `${launcher.by.tool}-dist`,
+        match: launcher.by.text,
+        why: `writes ${launcher.dir}, whose bin/ holds ${posix.basename(launcher.program)}`,
+      },
+    ],
+    notes: [
+      "only the distribution folder reaches the runtime stage: files the program reads outside it must be copied too",
+    ],
+  };
 }
 
 const java: Transform = {
@@ -140,14 +353,57 @@ const java: Transform = {
   describe: "Java/Kotlin jars built with Maven or Gradle and run with `java -jar` on a JRE",
   detect(ctx) {
     const entry = javaEntry(ctx);
-    if (!entry) return null;
+    const launcher = entry ? undefined : launcherEntry(ctx);
+    if (!entry && !launcher) return null;
     const { score, evidence } = scoreEcosystem(ctx, "java", ["maven", "gradle", "ant"]);
     if (score === 0) return null;
-    evidence.push({ rule: "java-entry", match: entry.command, why: "the image runs the JVM" });
+    if (entry)
+      evidence.push({ rule: "java-entry", match: entry.command, why: "the image runs the JVM" });
+    else
+      evidence.push({
+        rule: `${launcher!.by.tool}-dist`,
+        match: launcher!.program,
+        why: `the image runs the launcher script of the distribution ${launcher!.by.text} writes`,
+      });
     return { ecosystem: "java", score: score + 2, evidence };
   },
   plan(ctx) {
-    const entry = javaEntry(ctx)!;
+    const entry = javaEntry(ctx);
+    if (!entry) {
+      const version = jreVersion(ctx);
+      return typeof version === "number" ? planLauncher(ctx, version) : version;
+    }
+    if (!entry.jar && entry.classPath.length > 0 && !entry.agent) {
+      const version = jreVersion(ctx);
+      if (typeof version !== "number") return version;
+      const all = builds(ctx);
+      const found = classPathCopies(ctx, entry.classPath, all);
+      if ("leave" in found) return found;
+      const tail = tailWorksInOutput(ctx, all);
+      if (tail) return leave("artifact-unknown", tail);
+      return {
+        runtimeClass: "jre",
+        runtimeWhy: `compiled classes need only a Java ${version} runtime: the JRE of the builder's JDK version`,
+        imageVars: { java: String(version) },
+        artifacts: found.copies.map((c) => ({
+          from: c.path,
+          to: c.path,
+          why: `on the class path; ${c.by.text} writes it`,
+          rule: `${c.by.tool}-class-path`,
+          line: c.by.line,
+        })),
+        evidence: [
+          {
+            rule: "java-class-path",
+            match: entry.classPath.join(":"),
+            why: "every class path entry lies in a build's output folder",
+          },
+        ],
+        notes: [
+          "only the class path reaches the runtime stage: files the program reads outside it must be copied too",
+        ],
+      };
+    }
     if (!entry.jar)
       return leave(
         "artifact-unknown",
@@ -169,18 +425,10 @@ const java: Transform = {
         "artifact-unknown",
         "dependencies are copied beside the jar (dependency:copy-dependencies): the class path is more than the jar",
       );
-    const info = ctx.facts.baseInfo;
-    const version = javaVersion(info?.family, ctx.facts.base?.tag ?? "");
-    if (version === null)
-      return leave(
-        "unsupported",
-        `the Java version is not in the tag of ${ctx.facts.base?.ref}: the JRE to run on is unknown`,
-      );
-    if (!TEMURIN_JRE.includes(version))
-      return leave(
-        "unsupported",
-        `no eclipse-temurin JRE image is published for Java ${version} (${ctx.facts.base?.ref})`,
-      );
+    const version = jreVersion(ctx);
+    if (typeof version !== "number") return version;
+    const tail = tailWorksInOutput(ctx, all);
+    if (tail) return leave("artifact-unknown", tail);
 
     const workdir = ctx.facts.finalWorkdir;
     const jar = resolvePath(workdir, entry.jar);

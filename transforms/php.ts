@@ -22,6 +22,8 @@ import type { ArtifactCopy, Evidence, InstructionNode, ShellCommand } from "../s
 
 /** Where the official images keep compiled extensions (one folder per PHP API version inside). */
 const EXT_DIR = "/usr/local/lib/php/extensions";
+/** Where Debian's and Ubuntu's PHP packages keep them (/usr/lib/php/<API version>/). */
+const OS_EXT_DIR = "/usr/lib/php";
 const COMPILERS = ["build-essential", "gcc", "g++", "make", "build-base", "autoconf"];
 /** Commands that may run in a builder-only RUN before the last build step without changing the
  * image outside what the runtime stage copies (the app folder, the extensions, their ini files). */
@@ -52,7 +54,15 @@ const BUILD_ONLY_COMMANDS = new Set([
   "wget",
   "ls",
   "nproc",
+  // tests change nothing
+  "[",
+  "[[",
+  "test",
 ]);
+/** Commands that only read and print. */
+const READ_ONLY_COMMANDS = new Set(["grep", "cat", "head", "tail", "wc", "ls"]);
+/** `php` options that print information and run nothing. */
+const PHP_INFO_FLAGS = new Set(["-v", "--version", "-i", "--info", "-m", "--modules"]);
 /** Commands that write files: fine in the builder when they write only what the runtime copies. */
 const FILE_COMMANDS = new Set([
   "echo",
@@ -78,6 +88,7 @@ const COMPOSER_VERBS = new Set([
   "remove",
   "dump-autoload",
   "dumpautoload",
+  "dump-env",
   "config",
   "clear-cache",
   "clearcache",
@@ -155,16 +166,84 @@ function writesOnlyCopied(
   return abs.every(copied);
 }
 
+/** PHP from the OS's own packages (`apt-get install php8.3-fpm`) on a plain Debian/Ubuntu image. */
+function osPhp(ctx: TransformContext): boolean {
+  const info = ctx.facts.baseInfo;
+  if (info?.kind !== "os" || (info.distro !== "debian" && info.distro !== "ubuntu")) return false;
+  return allCommands(ctx).some(
+    ({ cmd }) =>
+      /^apt(-get)?$/.test(cmd.name) &&
+      cmd.args.includes("install") &&
+      cmd.args.some((a) => /^php(\d+(\.\d+)?)?(-cli|-fpm)?$/.test(a)),
+  );
+}
+
+/** Tests and conditionals around an edit: they change nothing themselves. */
+const EDIT_GUARDS = new Set(["[", "[[", "test", "true", "nproc"]);
+
+/**
+ * A RUN that only edits configuration files in place (`sed -i`, `echo … >>`), each outside what the
+ * runtime stage copies from the builder and outside build scratch, and under /etc.
+ */
+function configEditOnly(
+  ins: InstructionNode,
+  artifacts: ArtifactCopy[],
+  env: Record<string, string>,
+): boolean {
+  if (ins.commands.length === 0) return false;
+  let edits = 0;
+  for (const cmd of ins.commands) {
+    const b = posix.basename(cmd.name);
+    if (EDIT_GUARDS.has(b)) continue;
+    let files: string[];
+    if (b === "sed") {
+      if (!cmd.args.some((a) => /^-[a-zA-Z]*i/.test(a) || a.startsWith("--in-place"))) return false;
+      const script = cmd.args.includes("-e") || cmd.args.some((a) => a.startsWith("--expression"));
+      const operands = cmd.args.filter(
+        (a, i) => !a.startsWith("-") && !["-e", "--expression"].includes(cmd.args[i - 1] ?? ""),
+      );
+      files = script ? operands : operands.slice(1);
+    } else if (b === "echo" || b === "printf") {
+      files = [...cmd.text.matchAll(/>>\s*["']?([^\s"';&|]+)/g)].map((m) => m[1]!);
+      if (files.length === 0 || /[^>]>[^>]/.test(cmd.text.replace(/>>/g, ""))) return false;
+    } else return false;
+    const paths = files.map((f) => resolvePath(cmd.cwd, expand(f, { ...env, ...cmd.assignments })));
+    if (
+      paths.length === 0 ||
+      paths.some(
+        (p) =>
+          p.includes("$") ||
+          !p.startsWith("/etc/") ||
+          SCRATCH.test(p) ||
+          artifacts.some((a) => covers(a.from, p)),
+      )
+    )
+      return false;
+    edits++;
+  }
+  return edits > 0;
+}
+
 const php: Transform = {
   id: "php",
   describe:
     "PHP applications on php images: Composer vendor/ and compiled extensions built in the builder, same image at run time",
   detect(ctx) {
-    if (ctx.facts.baseInfo?.family !== "php") return null;
+    if (ctx.facts.baseInfo?.family !== "php" && !osPhp(ctx)) return null;
     const steps = phpSteps(ctx).filter((s) => s.rule !== "php-artisan" && s.rule !== "php-console");
     if (steps.length === 0) return null;
     const { score, evidence } = scoreEcosystem(ctx, "php", COMPILERS);
-    return score > 0 ? { ecosystem: "php", score, evidence } : null;
+    if (score === 0) return null;
+    // PHP from the OS's packages counts as the php image would (the same toolchain-image weight).
+    if (ctx.facts.baseInfo?.family !== "php") {
+      evidence.push({
+        rule: "php-os-packages",
+        match: ctx.facts.base?.ref ?? "",
+        why: "PHP is installed from the OS's own packages",
+      });
+      return { ecosystem: "php", score: score + 2, evidence };
+    }
+    return { ecosystem: "php", score, evidence };
   },
   plan(ctx) {
     const base = ctx.facts.base!;
@@ -202,9 +281,10 @@ const php: Transform = {
     // files the image already has are the same in both stages) and the ini file of each one.
     if (extBuilds.length > 0) {
       const last = extBuilds[extBuilds.length - 1]!;
+      const extDir = osPhp(ctx) ? OS_EXT_DIR : EXT_DIR;
       artifacts.push({
-        from: EXT_DIR,
-        to: EXT_DIR,
+        from: extDir,
+        to: extDir,
         why: `extensions compiled by line ${[...new Set(extBuilds.map((s) => s.ins.line))].join(", ")} (the folder of this PHP's API version, whole)`,
         rule: last.rule,
         line: last.ins.line,
@@ -369,6 +449,13 @@ const php: Transform = {
         replayed.push(ins);
         continue;
       }
+      // Edits of the packages' configuration (`sed -i … /etc/php/8.3/fpm/pool.d/www.conf`) that
+      // nothing copies from the builder: the runtime stage installs the same packages, so the edit
+      // is made again there, after them.
+      if (configEditOnly(ins, artifacts, env)) {
+        replayed.push(ins);
+        continue;
+      }
       for (const cmd of ins.commands) {
         const b = cmd.name.startsWith("./") ? cmd.name : posix.basename(cmd.name);
         const verb = cmd.args.find((a) => !a.startsWith("-"));
@@ -383,6 +470,14 @@ const php: Transform = {
             `line ${ins.line} runs \`${cmd.text.slice(0, 60)}\`: it installs outside the project folder the runtime stage copies`,
             ins.line,
           );
+        // Commands that only print (`php -v`, `php -i | grep opcache`) change nothing.
+        const redirects = [...cmd.text.matchAll(/>>?\s*["']?([^\s"';&|]+)/g)].some(
+          (m) => m[1] !== "/dev/null" && !m[1]!.startsWith("&"),
+        );
+        const printsOnly =
+          READ_ONLY_COMMANDS.has(b) ||
+          (b === "php" && cmd.args.length > 0 && cmd.args.every((a) => PHP_INFO_FLAGS.has(a)));
+        if (printsOnly && !redirects) continue;
         // A PHP script run in the builder writes where it likes: only in the copied project folder,
         // or Composer's installer.
         if (
@@ -412,6 +507,13 @@ const php: Transform = {
             );
         }
         if (!cmd.name || BUILD_ONLY_COMMANDS.has(b)) continue;
+        // The framework's console run in the copied project folder (cache:clear writes var/cache).
+        const framework = commandData.rules.find(
+          (r) =>
+            (r.id === "php-console" || r.id === "php-artisan") &&
+            matchesCommand(r, cmd.name, cmd.args),
+        );
+        if (framework && artifacts.some((a) => covers(a.from, cmd.cwd))) continue;
         if ((b === "echo" || b === "printf") && !cmd.text.includes(">")) continue;
         if (FILE_COMMANDS.has(b) && writesOnlyCopied(cmd, artifacts, env)) continue;
         return leave(

@@ -3,8 +3,15 @@
 // runtime stage is the slim (or the same Alpine) image of the same Python with the virtualenv
 // first on PATH. A virtualenv does not depend on where the image's Python keeps its packages.
 import { posix } from "node:path";
-import { allCommands, contextCopies, entryProgram, scoreEcosystem } from "../src/artifacts.js";
-import { leave, type Transform } from "../src/transform.js";
+import {
+  allCommands,
+  contextCopies,
+  entryProgram,
+  envAt,
+  scoreEcosystem,
+} from "../src/artifacts.js";
+import { resolvePath } from "../src/parse/shell.js";
+import { leave, type LeaveAlone, type Transform, type TransformContext } from "../src/transform.js";
 import type { ArtifactCopy, Evidence, InstructionNode, ShellCommand } from "../src/types.js";
 
 const VENV = "/opt/venv";
@@ -78,11 +85,46 @@ export function pythonTag(tag: string): { version: string; suffix: string } {
   return { version: version || "3", suffix: codename ? `-${codename}` : "" };
 }
 
+/**
+ * The file's own virtualenv (`python -m venv /opt/venv` + `ENV PATH="/opt/venv/bin:$PATH"`): made
+ * before the installs and first on PATH from then on (or its pip called by path). Null when the file
+ * makes none; a reason when it makes one the installs may not go into.
+ */
+function ownVenv(
+  ctx: TransformContext,
+  installAt: number[],
+): { dir: string; line: number; text: string } | LeaveAlone | null {
+  const made = allCommands(ctx).filter(
+    ({ cmd }) =>
+      cmd.name.replace(/^.*\//, "") === "virtualenv" ||
+      (/^python[\d.]*$/.test(cmd.name.replace(/^.*\//, "")) &&
+        cmd.args[0] === "-m" &&
+        cmd.args[1] === "venv"),
+  );
+  if (made.length === 0) return null;
+  const { ins, cmd } = made[0]!;
+  const unsupported = (why: string) =>
+    leave("unsupported", `line ${ins.line} makes its own virtualenv: ${why}`, ins.line);
+  if (made.length > 1) return unsupported("more than one is made");
+  const operands = cmd.args.filter((a, i) => !a.startsWith("-") && !(i === 1 && a === "venv"));
+  if (operands.length !== 1 || operands[0]!.includes("$"))
+    return unsupported("its folder is not known");
+  const dir = resolvePath(cmd.cwd, operands[0]!).replace(/\/$/, "");
+  const first = Math.min(...installAt);
+  if (ins.index >= first) return unsupported("it is made after the first install");
+  // Every install must go into it: its bin first on PATH before the first install.
+  const path = envAt(ctx, first)["PATH"] ?? "";
+  if (path.split(":")[0] !== `${dir}/bin`)
+    return unsupported(`${dir}/bin is not first on PATH before the installs`);
+  return { dir, line: ins.line, text: cmd.text };
+}
+
 const python: Transform = {
   id: "python",
   describe: "Python applications on python images: pip packages built in the builder, slim runtime",
   detect(ctx) {
-    if (ctx.facts.baseInfo?.family !== "python") return null;
+    const family = ctx.facts.baseInfo?.family;
+    if (family !== "python" && family !== "pypy") return null;
     const { score, evidence } = scoreEcosystem(ctx, "python", [
       "build-essential",
       "gcc",
@@ -95,6 +137,10 @@ const python: Transform = {
   plan(ctx) {
     const base = ctx.facts.base!;
     const tag = base.tag.toLowerCase();
+    const isPypy = ctx.facts.baseInfo?.family === "pypy";
+    // PyPy 2 has no venv module.
+    if (isPypy && /^2(\b|[.-])/.test(tag))
+      return leave("unsupported", `${base.ref} is PyPy 2, which has no venv module`);
     const evidence: Evidence[] = [];
     const installs = allCommands(ctx)
       .map(({ ins, cmd }) => ({ ins, cmd, pip: pipInstall(cmd) }))
@@ -174,17 +220,11 @@ const python: Transform = {
         "unsupported",
         `the image runs ${program} by its path: the virtualenv's python would not be used`,
       );
-    const ownVenv = allCommands(ctx).find(
-      ({ cmd }) =>
-        cmd.name.replace(/^.*\//, "") === "virtualenv" ||
-        (cmd.args.includes("-m") && cmd.args.includes("venv")),
+    const own = ownVenv(
+      ctx,
+      installs.map((i) => i.ins.index).concat(projects.map((p) => p.ins.index)),
     );
-    if (ownVenv)
-      return leave(
-        "unsupported",
-        `line ${ownVenv.ins.line} makes its own virtualenv: copying it is not supported yet`,
-        ownVenv.ins.line,
-      );
+    if (own && "leave" in own) return own;
     const compiled = ctx.facts.toolchainPackages.some((p) => !PACKAGING_PACKAGES.has(p));
     const slim = /(^|-)(slim|alpine)/.test(tag);
     if (!compiled && slim)
@@ -213,7 +253,10 @@ const python: Transform = {
     // first of them and comes first on PATH (one install, not a second into the virtualenv). A
     // pip named by its path would bypass it.
     const byPath = allCommands(ctx).find(
-      ({ cmd }) => cmd.name.includes("/") && (pipInstall(cmd) || projectInstall(cmd)),
+      ({ cmd }) =>
+        cmd.name.includes("/") &&
+        !(own && cmd.name.startsWith(own.dir + "/bin/")) &&
+        (pipInstall(cmd) || projectInstall(cmd)),
     );
     if (byPath)
       return leave(
@@ -231,13 +274,24 @@ const python: Transform = {
     const venvEnv = projects.length
       ? `ENV VIRTUAL_ENV=${VENV} PATH="${VENV}/bin:$PATH"`
       : `ENV PATH="${VENV}/bin:$PATH"`;
-    const builderInserts = [
-      {
-        before: firstPip.index,
-        lines: [`RUN python -m venv ${VENV}`, venvEnv],
-        why: `a virtualenv in ${VENV}, first on PATH${projects.length ? " and active (VIRTUAL_ENV, which Poetry and Pipenv follow)" : ""}, so the install lines that follow put the packages (C extensions built here with the compilers) into it unchanged, and the runtime stage copies it without the compilers`,
-      },
-    ];
+    const venv = own?.dir ?? VENV;
+    // PyPy's images name their interpreter pypy3 (python is not on PATH there).
+    const interpreter = isPypy ? "pypy3" : "python";
+    const builderInserts = own
+      ? []
+      : [
+          {
+            before: firstPip.index,
+            lines: [`RUN ${interpreter} -m venv ${VENV}`, venvEnv],
+            why: `a virtualenv in ${VENV}, first on PATH${projects.length ? " and active (VIRTUAL_ENV, which Poetry and Pipenv follow)" : ""}, so the install lines that follow put the packages (C extensions built here with the compilers) into it unchanged, and the runtime stage copies it without the compilers`,
+          },
+        ];
+    if (own)
+      evidence.push({
+        rule: "own-venv",
+        match: own.text,
+        why: `line ${own.line} makes the virtualenv ${own.dir} and it is first on PATH before the installs: the runtime stage copies it`,
+      });
     const first = steps[0]!;
     evidence.push({
       rule: projects.some((p) => p.ins === first.ins)
@@ -250,8 +304,8 @@ const python: Transform = {
     });
     const artifacts: ArtifactCopy[] = [
       {
-        from: VENV,
-        to: VENV,
+        from: venv,
+        to: venv,
         why: "the virtualenv with the packages pip installed and their console scripts",
         rule: "pip-venv",
         line: steps[steps.length - 1]!.ins.line,
@@ -281,28 +335,33 @@ const python: Transform = {
     }
     const { version, suffix } = pythonTag(tag);
     return {
-      runtimeClass: "python",
+      runtimeClass: isPypy ? "pypy" : "python",
       runtimeWhy: `the same Python ${version} without compilers and -dev headers`,
       imageVars: { version, suffix, tag: base.tag },
       artifacts,
       builderInserts,
-      extraSteps: [`ENV PATH="${VENV}/bin:$PATH"`],
-      declaredChanges: [
-        {
-          field: "ENV PATH",
-          from: "(inherited)",
-          to: `${VENV}/bin:$PATH`,
-          why: `the virtualenv ${VENV} comes first on PATH, so python and the console scripts use its packages`,
-        },
-      ],
+      // The file's own virtualenv is on PATH by its own ENV, which the runtime stage keeps.
+      extraSteps: own ? [] : [`ENV PATH="${VENV}/bin:$PATH"`],
+      declaredChanges: own
+        ? []
+        : [
+            {
+              field: "ENV PATH",
+              from: "(inherited)",
+              to: `${VENV}/bin:$PATH`,
+              why: `the virtualenv ${VENV} comes first on PATH, so python and the console scripts use its packages`,
+            },
+          ],
       // Packages built from source on a full image may link libraries the slim image lacks.
       afterCopySteps: [
-        `RUN if find ${VENV} -type f \\( -name '*.so*' -o -perm -u+x \\) -exec ldd {} \\; 2>&1 | grep -E 'not found|Error (loading|relocating)'; then echo 'a compiled Python package needs a library this image lacks' >&2; exit 1; fi`,
+        `RUN if find ${venv} -type f \\( -name '*.so*' -o -perm -u+x \\) -exec ldd {} \\; 2>&1 | grep -E 'not found|Error (loading|relocating)'; then echo 'a compiled Python package needs a library this image lacks' >&2; exit 1; fi`,
       ],
       evidence,
       notes: [
         "a check in the runtime stage fails the build when a compiled package links a library the runtime image lacks (add its runtime package then)",
-        `the virtualenv ${VENV} is made in the builder before the first install; the original ${projects.length ? "pip, Poetry and Pipenv" : "pip"} installs stay as written and install into it`,
+        own
+          ? `the file's own virtualenv ${venv} is copied to the runtime stage; its python links to the image's, the same in the slim image`
+          : `the virtualenv ${VENV} is made in the builder before the first install; the original ${projects.length ? "pip, Poetry and Pipenv" : "pip"} installs stay as written and install into it`,
       ],
     };
   },

@@ -294,7 +294,12 @@ const ruby: Transform = {
             ? "the application folder with the precompiled assets"
             : `the application folder as the build left it (lines ${[...new Set(last.map((l) => l.line))].join(", ")})`,
         rule: assets.length > 0 ? "assets-precompile" : "app-folder",
-        line: last[last.length - 1]!.line,
+        // The step the copy is credited to: the last one that writes files (`bundle config set`
+        // before it only changes settings).
+        line: (
+          [...last].reverse().find((l) => ctx.facts.lines[l.index]!.role !== "other") ??
+          last.at(-1)!
+        ).line,
       });
     }
     // Other files copied from the context before the build reach the runtime stage by name.

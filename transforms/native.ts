@@ -1,0 +1,106 @@
+// Other compiled languages that write a native program: Crystal, Nim, OCaml (dune), Haskell (ghc),
+// D, Zig, Dart (compile exe). Where each compiler puts the program is data (data/commands.yaml,
+// `output` of the rules with ecosystem native); the runtime stage is chosen like C's (a slim image
+// of the builder's release, the same Alpine), with the link check that fails the build when the
+// program needs a library the runtime image lacks.
+import { posix } from "node:path";
+import { expand } from "../src/analyse.js";
+import {
+  allCommands,
+  envAt,
+  genericCandidates,
+  nativeClass,
+  resolveArtifacts,
+  scoreEcosystem,
+  type Candidate,
+} from "../src/artifacts.js";
+import { commands as commandData, matchesCommand, type CommandRule } from "../src/data.js";
+import { resolvePath } from "../src/parse/shell.js";
+import type { Transform, TransformContext } from "../src/transform.js";
+import type { ShellCommand } from "../src/types.js";
+
+const RULES = commandData.rules.filter((r) => r.ecosystem === "native" && r.output);
+
+/** The value of an output flag: `-o X`, `-o:X`, `--out:X`, `--out=X`, `-ofX`, `-of=X`. */
+function flagValue(args: string[], flags: string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    for (const f of flags) {
+      if (a === f) return args[i + 1];
+      for (const sep of [":", "="]) if (a.startsWith(f + sep)) return a.slice(f.length + 1);
+      // -ofapp (D compilers glue the value on)
+      if (f === "-of" && a.startsWith(f) && a.length > f.length) return a.slice(f.length);
+    }
+  }
+  return undefined;
+}
+
+/** The program a compiler run writes, by its rule's output data. */
+function outputOf(rule: CommandRule, cmd: ShellCommand, env: Record<string, string>): Candidate[] {
+  const out = rule.output!;
+  const at = (p: string) => resolvePath(cmd.cwd, expand(p, { ...env, ...cmd.assignments }));
+  const named = flagValue(cmd.args, out.flags);
+  if (named) return [{ path: at(named), dir: false, line: 0, rule: rule.id }];
+  if (out.default === "dir")
+    return [{ path: at(out.dir!).replace(/\/?$/, "/"), dir: true, line: 0, rule: rule.id }];
+  const words = cmd.args.filter((a) => !a.startsWith("-"));
+  if (out.default === "target") {
+    // dune build ./bin/main.exe → _build/default/bin/main.exe
+    return words
+      .filter((w) => /\.(exe|bc)$/.test(w))
+      .map((w) => ({
+        path: at(posix.join(out.dir!, posix.normalize(w))),
+        dir: false,
+        line: 0,
+        rule: rule.id,
+      }));
+  }
+  const source = words.find((w) => out.ext && w.endsWith(out.ext));
+  if (!source) return [];
+  const stem = posix.basename(source, out.ext);
+  const path = out.default === "cwd-stem" ? stem : posix.join(posix.dirname(source), stem);
+  return [{ path: at(path), dir: false, line: 0, rule: rule.id }];
+}
+
+function candidates(ctx: TransformContext): Candidate[] {
+  const list: Candidate[] = [...genericCandidates(ctx)];
+  for (const { ins, cmd } of allCommands(ctx)) {
+    const rule = RULES.find((r) => matchesCommand(r, cmd.name, cmd.args));
+    if (!rule) continue;
+    for (const c of outputOf(rule, cmd, envAt(ctx, ins.index))) {
+      if (c.path.includes("$")) continue;
+      list.push({ ...c, line: ins.line });
+    }
+  }
+  return list;
+}
+
+const native: Transform = {
+  id: "native",
+  describe:
+    "native programs of other compiled languages: Crystal, Nim, OCaml (dune), Haskell (ghc), D, Zig, Dart",
+  detect(ctx) {
+    const { score, evidence } = scoreEcosystem(ctx, "native", [
+      "crystal",
+      "nim",
+      "ocaml-dune",
+      "ocaml-nox",
+      "ghc",
+      "ldc",
+      "gdc",
+      "dub",
+    ]);
+    return score > 0 ? { ecosystem: "native", score, evidence } : null;
+  },
+  plan(ctx) {
+    const resolved = resolveArtifacts(ctx, candidates(ctx));
+    if ("leave" in resolved) return resolved;
+    return {
+      ...nativeClass(ctx),
+      artifacts: resolved.artifacts,
+      needsShell: resolved.script,
+      evidence: resolved.evidence,
+    };
+  },
+};
+export default native;
