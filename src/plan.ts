@@ -96,6 +96,36 @@ function contextFileLeftBehind(
 }
 
 /** Commands that add a package source (apt-key alone only trusts a key: not counted). */
+/**
+ * npm/Yarn/pnpm workspaces: node_modules holds links to the members' folders. A runtime stage that
+ * copies node_modules without those folders would start with dangling links, so it is not made.
+ * Known from the build context's package.json (without a context this cannot be seen).
+ */
+function workspaceLinksLeftBehind(
+  artifacts: { from: string }[],
+  options: ConvertOptions,
+): string | null {
+  const context = options.context;
+  if (!context || "unknown" in context) return null;
+  const text = context.contents?.["package.json"];
+  if (!text) return null;
+  let pkg: { workspaces?: unknown };
+  try {
+    pkg = JSON.parse(text) as { workspaces?: unknown };
+  } catch {
+    return null;
+  }
+  const pnpm = context.files.includes("pnpm-workspace.yaml");
+  if (pkg.workspaces === undefined && !pnpm) return null;
+  const modules = artifacts.filter((a) => /\/node_modules\/?$/.test(a.from));
+  const uncovered = modules.filter(
+    (m) =>
+      !artifacts.some((a) => a !== m && covers(a.from, m.from.replace(/\/node_modules\/?$/, ""))),
+  );
+  if (uncovered.length === 0) return null;
+  return `the project is a workspace (package.json workspaces${pnpm ? ", pnpm-workspace.yaml" : ""}): ${uncovered[0]!.from} links to the members' folders, which the runtime stage would not get`;
+}
+
 const REPO_COMMANDS = new Set(["add-apt-repository", "apt-add-repository", "yum-config-manager"]);
 /** Does a RUN add a package repository (a PPA, a vendor's apt source)? */
 export function addsPackageRepository(ins: InstructionNode): boolean {
@@ -155,6 +185,8 @@ export function planConversion(
   // --resolve: what the built builder showed settles what static reading could not (observed.ts).
   const tp = withObserved(ctx, best.t.plan(ctx), options.observed);
   if (isLeave(tp)) return tp;
+  const workspace = workspaceLinksLeftBehind(tp.artifacts, options);
+  if (workspace) return leave("unsupported", workspace);
 
   // reduce, not Math.max(...xs): a huge spread overflows the stack.
   const lastBuild = builds.reduce((m, l) => Math.max(m, l.index), -Infinity);
