@@ -101,8 +101,13 @@ describe("a cancelled run in place", () => {
       signal: "SIGINT",
       then: "SIGTERM",
     });
-    expect(r.code, r.stderr.slice(-2000)).toBe(130);
-    expect(r.stderr).toContain("msb-migrate: then SIGTERM: stopping now");
+    // Sent together, the two signals may be handled in either order (seen on a loaded machine):
+    // the exit code is the first one's, and the other stops the run at once.
+    const first = /msb-migrate: (SIGINT|SIGTERM): finishing/.exec(r.stderr)?.[1];
+    expect(first, r.stderr.slice(-2000)).toBeDefined();
+    const other = first === "SIGINT" ? "SIGTERM" : "SIGINT";
+    expect(r.code, r.stderr.slice(-2000)).toBe(first === "SIGINT" ? 130 : 143);
+    expect(r.stderr).toContain(`msb-migrate: then ${other}: stopping now`);
     // Stopped at once: no summary.
     expect(r.stderr).not.toMatch(/file\(s\) seen/);
     expect(tempFilesBelow(root)).toEqual([]);
