@@ -12,6 +12,10 @@ import { corpusDir, fixtureCases } from "./helpers.js";
 
 const NODE = (run: string, between = "") =>
   `FROM node:20-bookworm\nWORKDIR /app\nCOPY . .\n${between}${run}\nCMD ["node", "dist/main.js"]\n`;
+// Workspaces: node_modules links to the members' folders, so only a runtime stage that takes the
+// whole project folder (npm start) is made.
+const NODE_START = (run: string) =>
+  `FROM node:20-bookworm\nWORKDIR /app\nCOPY . .\n${run}\nCMD ["npm", "start"]\n`;
 const pkg = (extra: Record<string, unknown> = {}) =>
   JSON.stringify({ name: "a", version: "1.0.0", scripts: { build: "tsc" }, ...extra });
 const nodeContext = (over: Partial<BuildContextInput> = {}): BuildContextInput => ({
@@ -117,7 +121,8 @@ describe("cache order", () => {
       ["RUN npm ci\nRUN npm run build", nodeContext(), "lines-between", "RUN ./gen.sh\n"],
     ];
     for (const [run, context, code, between] of cases) {
-      const input = NODE(run, between);
+      const workspaces = context.contents?.["package.json"]?.includes('"workspaces"');
+      const input = workspaces ? NODE_START(run) : NODE(run, between);
       const r = convert(input, { context });
       const o = order(r)!;
       expect(o.steps, `${run} ${code}`).toHaveLength(0);
@@ -128,7 +133,7 @@ describe("cache order", () => {
   });
 
   it("npm workspaces: each member's package.json comes first too, in its own folder", () => {
-    const input = NODE("RUN npm ci && npm run build");
+    const input = NODE_START("RUN npm ci && npm run build");
     const r = convert(input, {
       context: {
         files: [
@@ -140,7 +145,10 @@ describe("cache order", () => {
           "tools/gen/package.json",
         ],
         contents: {
-          "package.json": pkg({ workspaces: ["packages/*", "./tools/gen"] }),
+          "package.json": pkg({
+            workspaces: ["packages/*", "./tools/gen"],
+            scripts: { build: "tsc", start: "node dist/main.js" },
+          }),
           "packages/a/package.json": JSON.stringify({ name: "a", dependencies: { b: "*" } }),
           "packages/b/package.json": JSON.stringify({ name: "b" }),
           "tools/gen/package.json": JSON.stringify({ name: "gen" }),
