@@ -128,7 +128,14 @@ const manifestEcosystem = z.object({
   after: z
     .object({ command: z.string(), options: z.record(z.string(), z.string()).default({}) })
     .optional(),
-  add: z.object({ command: z.string(), keep: strList.default([]) }).optional(),
+  add: z
+    .object({
+      command: z.string(),
+      keep: strList.default([]),
+      /** Empty sources the dependency-only build compiles (Cargo): path → text, when in the context. */
+      placeholders: z.record(z.string(), z.string()).default({}),
+    })
+    .optional(),
   unlessBefore: strList.default([]),
   cache: strList.default([]),
 });
