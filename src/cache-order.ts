@@ -374,10 +374,10 @@ function judge(
   const cwd = dep.cmd.cwd;
   const workdir = ctx.facts.lines[run.index]?.workdir ?? "/";
   if (cwd !== workdir) return kept(`the step runs after a \`cd\` in line ${run.line}`);
-  // A build's options that are neither repeated by the added command nor take a value (`-x test`)
-  // may change what the dependencies are.
+  // A build's options that the added command neither repeats nor may leave out (`-x test`) may
+  // change what the dependencies are.
   if (isAdd && dep.eco.check !== "maven" && dep.eco.check !== "go-build") {
-    const known = [...dep.eco.add!.keep, ...dep.eco.values];
+    const known = [...dep.eco.add!.keep, ...dep.eco.add!.ignore];
     const odd = dep.args.find(
       (a, i) =>
         a.startsWith("-") &&

@@ -132,6 +132,8 @@ const manifestEcosystem = z.object({
     .object({
       command: z.string(),
       keep: strList.default([]),
+      /** Options of the build the added command leaves out (Cargo, Gradle): all others keep the order. */
+      ignore: strList.default([]),
       /** Empty sources the dependency-only build compiles (Cargo): path → text, when in the context. */
       placeholders: z.record(z.string(), z.string()).default({}),
     })
