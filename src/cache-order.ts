@@ -265,7 +265,7 @@ const KEPT_CODES: [string, RegExp][] = [
   ["install-script", /script (runs|would run)/],
   [
     "reads-sources",
-    /path of the sources|local folder|from the sources|files of the sources|path repository|finds packages in a folder|reads other files|references other projects|has modules|parent is a pom|workspaces|not among the copied|--no-root|another Gemfile|declares programs|declares a workspace|declares targets|build script|includes other projects/,
+    /path of the sources|local folder|from the sources|files of the sources|path repository|finds packages in a folder|reads other files|references other projects|has modules|parent is a pom|workspaces|not among the copied|--no-root|another Gemfile|declares programs|declares a workspace|belongs to a workspace|declares targets|build script|includes other projects/,
   ],
   ["options", /option/],
   ["lines-between", /comes between|earlier dependency step/],
@@ -385,6 +385,11 @@ function judge(
         !(i > 0 && dep.eco.values.includes(dep.args[i - 1]!)),
     );
     if (odd) return kept(`the build's option ${odd} may change what the dependencies are`);
+    const own = Object.keys(dep.cmd.assignments);
+    if (own.length)
+      return kept(
+        `the build sets ${own.join(", ")} for itself, an option the added command would build the dependencies without`,
+      );
   }
   // The folder of the context the step runs in.
   const rel = posix.relative(whole.dest.replace(/\/$/, "") || "/", cwd);
@@ -881,6 +886,9 @@ function checkContent(
       if (/^\s*\[workspace\]/m.test(t))
         return `${p} declares a workspace, whose members live in other folders`;
       if (!/^\s*\[package\]/m.test(t)) return `${p} has no [package]`;
+      // `version.workspace = true`, `workspace = "../"`: the workspace's manifest is elsewhere.
+      if (/^\s*[\w.-]*workspace\s*=/m.test(t))
+        return `${p} belongs to a workspace, whose manifest lives in another folder`;
       if (/^\s*build\s*=/m.test(t)) return `${p} names a build script, which may read any file`;
       const target = /^\s*\[\[(bin|example|bench|test)\]\]/m.exec(t);
       if (target) return `${p} declares targets (${target[0].trim()}) the placeholder sources lack`;

@@ -396,6 +396,10 @@ describe("builds that fetch their dependencies themselves", () => {
     );
     expect(kept(build, crate(pkgToml, ["main.rs"])).code).toBe("manifest-missing");
     expect(kept(RUST("RUN cargo build --release -p a"), crate()).code).toBe("options");
+    expect(kept(RUST('RUN RUSTFLAGS="-C opt-level=2" cargo build --release'), crate()).code).toBe(
+      "options",
+    );
+    expect(kept(build, crate(pkgToml + "version.workspace = true\n")).code).toBe("reads-sources");
     // The added build would run where the copy ran, not in the build's folder.
     const workdirAfter =
       'FROM rust:1.85\nCOPY . /src/\nWORKDIR /src\nRUN cargo build --release\nCMD ["./target/release/a"]\n';
