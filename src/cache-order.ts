@@ -495,6 +495,17 @@ function judge(
     // Cargo: the dependencies are built against placeholder sources, removed afterwards; the real
     // build touches the real ones, as COPY keeps their mtimes, which may be older than the
     // placeholders' build (cargo would then take the placeholder crate as up to date).
+    // Gradle reports the dependencies of the project it is asked about only: each subproject's
+    // report is asked for too (`:api:dependencies`).
+    if (dep.eco.check === "gradle") {
+      const subprojects = files
+        .filter((f) => /\/build\.gradle(\.kts)?$/.test(f))
+        .map((f) => posix.relative(ctxDir, posix.dirname(f)))
+        .filter((d) => d !== "" && !d.startsWith(".."));
+      const task = rest.join(" ");
+      if (subprojects.length)
+        line = `RUN ${[dep.cmd.name, ...rest, ...subprojects.map((d) => `:${d.replace(/\//g, ":")}:${task}`), ...keep].join(" ")}`;
+    }
     const placeholders = Object.keys(add.placeholders).filter((p) => context.hasFile(at(p)));
     if (Object.keys(add.placeholders).length) {
       if (!placeholders.length)
@@ -905,21 +916,48 @@ function checkContent(
         ])
           if (!files.includes(at(w)))
             return `${at(w)} is not in the build context${context.dockerignore ? " (or .dockerignore excludes it)" : ""}`;
+      // Subprojects (`include("api", ":libs:core")`): each one's build file comes first too, in
+      // its folder; anything else in the settings that points elsewhere keeps the order.
+      const builds = [files.find((f) => /(^|\/)build\.gradle(\.kts)?$/.test(f))!];
       for (const s of ["settings.gradle", "settings.gradle.kts"]) {
         if (!files.includes(at(s))) continue;
         const t = text(at(s));
         if (t === undefined) return unread(at(s));
-        if (/^\s*include(Build|Flat)?\b/m.test(t))
-          return `${at(s)} includes other projects, whose build files live in other folders`;
+        const other = /^\s*include(Build|Flat)\b|\bprojectDir\b|\bbuildFileName\b/m.exec(t);
+        if (other)
+          return `${at(s)} includes other projects (${other[0].trim()}) in a way not followed here`;
+        for (const m of t.matchAll(/^\s*include\b(.*)$/gm)) {
+          const rest = m[1]!;
+          if (!/^[\s(]*(["'][\w:.-]+["'][\s,]*)+\)?\s*$/.test(rest))
+            return `${at(s)} includes other projects in a form not understood here (${m[0].trim()})`;
+          for (const [, name] of rest.matchAll(/["']([\w:.-]+)["']/g)) {
+            const dir = at(name!.replace(/^:/, "").replace(/:/g, "/"));
+            const found = ["build.gradle", "build.gradle.kts"]
+              .map((b) => `${dir}/${b}`)
+              .filter((f) => context.hasFile(f));
+            if (found.length > 1) return `${dir} has both build.gradle and build.gradle.kts`;
+            for (const f of [...found, `${dir}/gradle.properties`].filter((f) =>
+              context.hasFile(f),
+            ))
+              if (!files.includes(f)) files.push(f);
+            builds.push(...found);
+          }
+        }
       }
-      const build = files.find((f) => /(^|\/)build\.gradle(\.kts)?$/.test(f))!;
-      const t = text(build);
-      if (t === undefined) return unread(build);
-      const m =
-        /\bapply\s*\(?\s*from\b|\bfiles\s*\(|\bfileTree\s*\(|\bproject\s*\(\s*['"]|\bflatDir\b/.exec(
-          t,
-        );
-      if (m) return `${build} reads other files of the sources (${m[0].trim()})`;
+      for (const build of builds) {
+        const t = text(build);
+        if (t === undefined) return unread(build);
+        const m = /\bapply\s*\(?\s*from\b|\bfiles\s*\(|\bfileTree\s*\(|\bflatDir\b/.exec(t);
+        if (m) return `${build} reads other files of the sources (${m[0].trim()})`;
+        // A project dependency needs that project's build file among the copied ones.
+        for (const [, name] of t.matchAll(
+          /\bproject\s*\(\s*(?:path\s*[:=]\s*)?["']([^"']*)["']/g,
+        )) {
+          const dir = at(name!.replace(/^:/, "").replace(/:/g, "/"));
+          if (!builds.some((b) => normalise(posix.dirname(b)) === dir))
+            return `${build} depends on project ${name}, which the settings do not include`;
+        }
+      }
       return true;
     }
     case "none":

@@ -431,6 +431,25 @@ describe("builds that fetch their dependencies themselves", () => {
     },
   });
 
+  it("Gradle: subprojects' build files come first too, and each one's report is asked for", () => {
+    const multi = project({
+      "settings.gradle": "rootProject.name = 'a'\ninclude 'api', ':libs:core'\n",
+      "api/build.gradle": "dependencies { implementation project(':libs:core') }\n",
+      "libs/core/build.gradle.kts": "plugins { java }\n",
+    });
+    const r = convert(GRADLE("RUN gradle build --no-daemon"), { context: multi });
+    expect(r.output).toContain(
+      [
+        "COPY build.gradle settings.gradle ./",
+        "COPY api/build.gradle /app/api/",
+        "COPY libs/core/build.gradle.kts /app/libs/core/",
+        "RUN gradle dependencies :api:dependencies :libs:core:dependencies --no-daemon",
+        "COPY . .",
+      ].join("\n"),
+    );
+    explained(r);
+  });
+
   it("Gradle: build files, then gradle dependencies with the build's quiet options", () => {
     const r = convert(GRADLE("RUN gradle build --no-daemon -x test"), { context: project() });
     expect(r.output).toContain(
@@ -441,8 +460,14 @@ describe("builds that fetch their dependencies themselves", () => {
       order(convert(GRADLE(run), { context: ctx }))!.kept[0]!;
     expect(kept("RUN ./gradlew build", project()).code).toBe("manifest-missing");
     expect(
-      kept("RUN gradle build", project({ "settings.gradle": "include 'api'\n" })).why,
+      kept("RUN gradle build", project({ "settings.gradle": "includeBuild('logic')\n" })).why,
     ).toContain("includes other projects");
+    expect(
+      kept(
+        "RUN gradle build",
+        project({ "build.gradle": "dependencies { implementation project(':lib') }\n" }),
+      ).why,
+    ).toContain("which the settings do not include");
     expect(
       kept("RUN gradle build", project({ "build.gradle": "apply from: 'deps.gradle'\n" })).code,
     ).toBe("reads-sources");
