@@ -265,7 +265,7 @@ const KEPT_CODES: [string, RegExp][] = [
   ["install-script", /script (runs|would run)/],
   [
     "reads-sources",
-    /path of the sources|local folder|from the sources|files of the sources|path repository|finds packages in a folder|reads other files|references other projects|has modules|parent is a pom|workspaces|not among the copied|--no-root|another Gemfile|declares programs|declares a workspace|belongs to a workspace|declares targets|build script|includes other projects/,
+    /path of the sources|local folder|from the sources|files of the sources|path repository|finds packages in a folder|reads other files|references other projects|has modules|parent is a pom|workspaces|not among the copied|--no-root|another Gemfile|declares programs|declares a workspace|belongs to a workspace|declares targets|build script|includes other projects|includes a project outside|depends on project/,
   ],
   ["options", /option/],
   ["lines-between", /comes between|earlier dependency step/],
@@ -492,9 +492,6 @@ function judge(
       dep.cmd.name === "mvn"
         ? `RUN ${[program, ...keep, ...rest].join(" ")}`
         : `RUN ${[dep.cmd.name, ...rest, ...keep].join(" ")}`;
-    // Cargo: the dependencies are built against placeholder sources, removed afterwards; the real
-    // build touches the real ones, as COPY keeps their mtimes, which may be older than the
-    // placeholders' build (cargo would then take the placeholder crate as up to date).
     // Gradle reports the dependencies of the project it is asked about only: each subproject's
     // report is asked for too (`:api:dependencies`).
     if (dep.eco.check === "gradle") {
@@ -506,6 +503,9 @@ function judge(
       if (subprojects.length)
         line = `RUN ${[dep.cmd.name, ...rest, ...subprojects.map((d) => `:${d.replace(/\//g, ":")}:${task}`), ...keep].join(" ")}`;
     }
+    // Cargo: the dependencies are built against placeholder sources, removed afterwards; the real
+    // build touches the real ones, as COPY keeps their mtimes, which may be older than the
+    // placeholders' build (cargo would then take the placeholder crate as up to date).
     const placeholders = Object.keys(add.placeholders).filter((p) => context.hasFile(at(p)));
     if (Object.keys(add.placeholders).length) {
       if (!placeholders.length)
@@ -931,6 +931,8 @@ function checkContent(
           if (!/^[\s(]*(["'][\w:.-]+["'][\s,]*)+\)?\s*$/.test(rest))
             return `${at(s)} includes other projects in a form not understood here (${m[0].trim()})`;
           for (const [, name] of rest.matchAll(/["']([\w:.-]+)["']/g)) {
+            if (name!.includes(".."))
+              return `${at(s)} includes a project outside its folder (${name})`;
             const dir = at(name!.replace(/^:/, "").replace(/:/g, "/"));
             const found = ["build.gradle", "build.gradle.kts"]
               .map((b) => `${dir}/${b}`)
