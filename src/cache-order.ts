@@ -29,6 +29,20 @@ const MAVEN_PHASES = new Set([
   "install",
 ]);
 const MAVEN_QUIET_OPTIONS = /^-D(skipTests|maven\.test\.skip)(=(true)?)?$/;
+/** Gradle tasks that build and package the project (a build that resolves its dependencies). */
+const GRADLE_TASKS = new Set([
+  "clean",
+  "build",
+  "assemble",
+  "jar",
+  "bootJar",
+  "shadowJar",
+  "war",
+  "bootWar",
+  "installDist",
+  "distTar",
+  "distZip",
+]);
 /** npm lifecycle scripts that run during an install and may read any file. */
 const NPM_INSTALL_SCRIPTS = [
   "preinstall",
@@ -98,6 +112,14 @@ function relevant(eco: ManifestEcosystem, args: string[]): boolean {
       positional.length > 0 &&
       positional.every((w) => MAVEN_PHASES.has(w)) &&
       positional.some((w) => ["package", "install", "verify"].includes(w))
+    );
+  }
+  if (eco.check === "gradle") {
+    const tasks = args.filter((a, i) => !a.startsWith("-") && !eco.values.includes(args[i - 1]!));
+    return (
+      tasks.length > 0 &&
+      tasks.every((t) => GRADLE_TASKS.has(t)) &&
+      !tasks.every((t) => t === "clean")
     );
   }
   return true;
@@ -237,13 +259,13 @@ const KEPT_CODES: [string, RegExp][] = [
   ["not-known-file", /the context has /],
   [
     "manifest-missing",
-    /not in the build context|^no .* in .* of the build context| project files in |has no package\.json in the build context/,
+    /not in the build context|^no .* in .* of the build context| project files in |has no package\.json in the build context|has no \[package\]/,
   ],
   ["manifest-unread", /was not read|not valid JSON|not a JSON object/],
   ["install-script", /script (runs|would run)/],
   [
     "reads-sources",
-    /path of the sources|local folder|from the sources|files of the sources|path repository|finds packages in a folder|reads other files|references other projects|has modules|parent is a pom|workspaces|not among the copied|--no-root|another Gemfile|declares programs/,
+    /path of the sources|local folder|from the sources|files of the sources|path repository|finds packages in a folder|reads other files|references other projects|has modules|parent is a pom|workspaces|not among the copied|--no-root|another Gemfile|declares programs|declares a workspace|belongs to a workspace|declares targets|build script|includes other projects|includes a project outside|depends on project/,
   ],
   ["options", /option/],
   ["lines-between", /comes between|earlier dependency step/],
@@ -336,7 +358,9 @@ function judge(
     const why =
       isAdd && (between.keyword === "ENV" || between.keyword === "ARG")
         ? "the command added before the copy would run without its setting"
-        : betweenProblem(between, dest, destWord.startsWith("/"));
+        : isAdd && between.keyword === "WORKDIR"
+          ? "the command added before the copy would run in another folder"
+          : betweenProblem(between, dest, destWord.startsWith("/"));
     if (why)
       return kept(
         `line ${between.line} (${between.keyword}) comes between the copy and the dependency step: ${why}`,
@@ -350,6 +374,23 @@ function judge(
   const cwd = dep.cmd.cwd;
   const workdir = ctx.facts.lines[run.index]?.workdir ?? "/";
   if (cwd !== workdir) return kept(`the step runs after a \`cd\` in line ${run.line}`);
+  // A build's options that the added command neither repeats nor may leave out (`-x test`) may
+  // change what the dependencies are.
+  if (isAdd && dep.eco.check !== "maven" && dep.eco.check !== "go-build") {
+    const known = [...dep.eco.add!.keep, ...dep.eco.add!.ignore];
+    const odd = dep.args.find(
+      (a, i) =>
+        a.startsWith("-") &&
+        !known.includes(a.split("=")[0]!) &&
+        !(i > 0 && dep.eco.values.includes(dep.args[i - 1]!)),
+    );
+    if (odd) return kept(`the build's option ${odd} may change what the dependencies are`);
+    const own = Object.keys(dep.cmd.assignments);
+    if (own.length)
+      return kept(
+        `the build sets ${own.join(", ")} for itself, an option the added command would build the dependencies without`,
+      );
+  }
   // The folder of the context the step runs in.
   const rel = posix.relative(whole.dest.replace(/\/$/, "") || "/", cwd);
   if (rel.startsWith("..")) return null;
@@ -385,7 +426,7 @@ function judge(
   // The manifests.
   const files: string[] = [];
   for (const name of dep.eco.required) {
-    if (name.includes("*")) {
+    if (name.includes("*") || name.includes("|")) {
       const found = name.split("|").flatMap((p) => context.filesIn(ctxDir, p));
       if (found.length !== 1)
         return kept(
@@ -444,9 +485,45 @@ function judge(
   const manifestsShown = files.join(", ");
   if (isBuild) {
     const add = dep.eco.add!;
-    const keep = dep.args.filter((a) => add.keep.includes(a));
+    const keep = keptOptions(dep.args, add.keep, dep.eco.values);
     const [program, ...rest] = add.command.split(" ");
-    const line = `RUN ${[dep.cmd.name === "mvn" ? program : dep.cmd.name, ...keep, ...rest].join(" ")}`;
+    // Maven's options go before the goal (as written in the build); others' after the command.
+    let line =
+      dep.cmd.name === "mvn"
+        ? `RUN ${[program, ...keep, ...rest].join(" ")}`
+        : `RUN ${[dep.cmd.name, ...rest, ...keep].join(" ")}`;
+    // Gradle reports the dependencies of the project it is asked about only: each subproject's
+    // report is asked for too (`:api:dependencies`).
+    if (dep.eco.check === "gradle") {
+      const subprojects = files
+        .filter((f) => /\/build\.gradle(\.kts)?$/.test(f))
+        .map((f) => posix.relative(ctxDir, posix.dirname(f)))
+        .filter((d) => d !== "" && !d.startsWith(".."));
+      const task = rest.join(" ");
+      if (subprojects.length)
+        line = `RUN ${[dep.cmd.name, ...rest, ...subprojects.map((d) => `:${d.replace(/\//g, ":")}:${task}`), ...keep].join(" ")}`;
+    }
+    // Cargo: the dependencies are built against placeholder sources, removed afterwards; the real
+    // build touches the real ones, as COPY keeps their mtimes, which may be older than the
+    // placeholders' build (cargo would then take the placeholder crate as up to date).
+    const placeholders = Object.keys(add.placeholders).filter((p) => context.hasFile(at(p)));
+    if (Object.keys(add.placeholders).length) {
+      if (!placeholders.length)
+        return kept(
+          `no ${Object.keys(add.placeholders).join(" or ")} in ${shown(ctxDir)} of the build context`,
+        );
+      if (run.exec) return kept(`line ${run.line} is in JSON form`);
+      const dirs = [...new Set(placeholders.map((p) => posix.dirname(p)))];
+      const writes = placeholders.map((p) =>
+        add.placeholders[p] ? `echo '${add.placeholders[p]}' > ${p}` : `touch ${p}`,
+      );
+      line = `RUN ${[`mkdir -p ${dirs.join(" ")}`, ...writes, line.slice(4), `rm -rf ${dirs.join(" ")}`].join(" && ")}`;
+      const offset = dep.cmd.offset - run.start;
+      split = {
+        dep: `${run.raw.slice(0, offset)}touch ${placeholders.join(" ")} && ${run.raw.slice(offset)}`,
+        rest: null,
+      };
+    }
     return {
       step: {
         ecosystem: dep.eco.id,
@@ -454,11 +531,13 @@ function judge(
         run: run.index,
         manifests: files,
         added,
-        split: null,
+        split,
         addedRun: line,
         after: null,
         moves: false,
-        why: `line ${run.line}'s build fetches its dependencies after line ${W.line} copies all the sources, so any edit fetches them again: ${manifestsShown} ${files.length > 1 ? "are" : "is"} copied first and \`${line.slice(4)}\` fetches the dependencies in a layer of their own, reused until ${files.length > 1 ? "they change" : "it changes"}`,
+        why: placeholders.length
+          ? `line ${run.line}'s build compiles its dependencies after line ${W.line} copies all the sources, so any edit compiles them again: ${manifestsShown} ${files.length > 1 ? "are" : "is"} copied first and \`${line.slice(4)}\` compiles the dependencies against placeholder sources (${placeholders.join(", ")}) in a layer of their own, reused until ${files.length > 1 ? "they change" : "it changes"}; the build then touches the real ${placeholders.join(", ")}, since COPY keeps their mtimes, which may be older than the placeholder build`
+          : `line ${run.line}'s build fetches its dependencies after line ${W.line} copies all the sources, so any edit fetches them again: ${manifestsShown} ${files.length > 1 ? "are" : "is"} copied first and \`${line.slice(4)}\` fetches the dependencies in a layer of their own, reused until ${files.length > 1 ? "they change" : "it changes"}`,
       },
     };
   }
@@ -501,6 +580,18 @@ function judge(
       why: `${what} on line ${run.line} ran after ${moved} copied all the sources, so any edit ran it again: ${manifestsShown} ${files.length > 1 ? "are" : "is"} copied first, the step runs, then ${moved} follows it; the step's layer is reused until ${files.length > 1 ? "a manifest changes" : "the manifest changes"}`,
     },
   };
+}
+
+/** The options of `args` named in `keep`, with their values (`--target x`, `--target=x`). */
+function keptOptions(args: string[], keep: string[], values: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (!keep.includes(a.split("=")[0]!)) continue;
+    out.push(a);
+    if (values.includes(a) && args[i + 1] !== undefined) out.push(args[++i]!);
+  }
+  return out;
 }
 
 /**
@@ -797,6 +888,78 @@ function checkContent(
       const t = text(p);
       if (t === undefined) return unread(p);
       if (/\bpath:|in_umbrella:/.test(t)) return `${p} names a dependency by a path of the sources`;
+      return true;
+    }
+    case "cargo": {
+      const p = at("Cargo.toml");
+      const t = text(p);
+      if (t === undefined) return unread(p);
+      if (/^\s*\[workspace\]/m.test(t))
+        return `${p} declares a workspace, whose members live in other folders`;
+      if (!/^\s*\[package\]/m.test(t)) return `${p} has no [package]`;
+      // `version.workspace = true`, `workspace = "../"`: the workspace's manifest is elsewhere.
+      if (/^\s*[\w.-]*workspace\s*=/m.test(t))
+        return `${p} belongs to a workspace, whose manifest lives in another folder`;
+      if (/^\s*build\s*=/m.test(t)) return `${p} names a build script, which may read any file`;
+      const target = /^\s*\[\[(bin|example|bench|test)\]\]/m.exec(t);
+      if (target) return `${p} declares targets (${target[0].trim()}) the placeholder sources lack`;
+      if (/\bpath\s*=/.test(t)) return `${p} names a dependency or target by a path of the sources`;
+      return true;
+    }
+    case "gradle": {
+      // The wrapper downloads Gradle itself: its files must come first too.
+      if (/(^|\/)gradlew$/.test(dep.cmd.name))
+        for (const w of [
+          "gradlew",
+          "gradle/wrapper/gradle-wrapper.properties",
+          "gradle/wrapper/gradle-wrapper.jar",
+        ])
+          if (!files.includes(at(w)))
+            return `${at(w)} is not in the build context${context.dockerignore ? " (or .dockerignore excludes it)" : ""}`;
+      // Subprojects (`include("api", ":libs:core")`): each one's build file comes first too, in
+      // its folder; anything else in the settings that points elsewhere keeps the order.
+      const builds = [files.find((f) => /(^|\/)build\.gradle(\.kts)?$/.test(f))!];
+      for (const s of ["settings.gradle", "settings.gradle.kts"]) {
+        if (!files.includes(at(s))) continue;
+        const t = text(at(s));
+        if (t === undefined) return unread(at(s));
+        const other = /^\s*include(Build|Flat)\b|\bprojectDir\b|\bbuildFileName\b/m.exec(t);
+        if (other)
+          return `${at(s)} includes other projects (${other[0].trim()}) in a way not followed here`;
+        for (const m of t.matchAll(/^\s*include\b(.*)$/gm)) {
+          const rest = m[1]!;
+          if (!/^[\s(]*(["'][\w:.-]+["'][\s,]*)+\)?\s*$/.test(rest))
+            return `${at(s)} includes other projects in a form not understood here (${m[0].trim()})`;
+          for (const [, name] of rest.matchAll(/["']([\w:.-]+)["']/g)) {
+            if (name!.includes(".."))
+              return `${at(s)} includes a project outside its folder (${name})`;
+            const dir = at(name!.replace(/^:/, "").replace(/:/g, "/"));
+            const found = ["build.gradle", "build.gradle.kts"]
+              .map((b) => `${dir}/${b}`)
+              .filter((f) => context.hasFile(f));
+            if (found.length > 1) return `${dir} has both build.gradle and build.gradle.kts`;
+            for (const f of [...found, `${dir}/gradle.properties`].filter((f) =>
+              context.hasFile(f),
+            ))
+              if (!files.includes(f)) files.push(f);
+            builds.push(...found);
+          }
+        }
+      }
+      for (const build of builds) {
+        const t = text(build);
+        if (t === undefined) return unread(build);
+        const m = /\bapply\s*\(?\s*from\b|\bfiles\s*\(|\bfileTree\s*\(|\bflatDir\b/.exec(t);
+        if (m) return `${build} reads other files of the sources (${m[0].trim()})`;
+        // A project dependency needs that project's build file among the copied ones.
+        for (const [, name] of t.matchAll(
+          /\bproject\s*\(\s*(?:path\s*[:=]\s*)?["']([^"']*)["']/g,
+        )) {
+          const dir = at(name!.replace(/^:/, "").replace(/:/g, "/"));
+          if (!builds.some((b) => normalise(posix.dirname(b)) === dir))
+            return `${build} depends on project ${name}, which the settings do not include`;
+        }
+      }
       return true;
     }
     case "none":

@@ -128,7 +128,16 @@ const manifestEcosystem = z.object({
   after: z
     .object({ command: z.string(), options: z.record(z.string(), z.string()).default({}) })
     .optional(),
-  add: z.object({ command: z.string(), keep: strList.default([]) }).optional(),
+  add: z
+    .object({
+      command: z.string(),
+      keep: strList.default([]),
+      /** Options of the build the added command leaves out (Cargo, Gradle): all others keep the order. */
+      ignore: strList.default([]),
+      /** Empty sources the dependency-only build compiles (Cargo): path → text, when in the context. */
+      placeholders: z.record(z.string(), z.string()).default({}),
+    })
+    .optional(),
   unlessBefore: strList.default([]),
   cache: strList.default([]),
 });

@@ -91,7 +91,7 @@ export function explainPlan(planned: Planned, facts: Facts): Explanation[] {
       out.push({
         ...at,
         line: copyLine,
-        text: `added to the builder before line ${copyLine}: ${st.addedRun} (fetches the dependencies the build needs before the sources arrive)`,
+        text: `added to the builder before line ${copyLine}: ${st.addedRun} (${st.split ? "builds the dependencies against placeholder sources, then removes them" : "fetches the dependencies the build needs before the sources arrive"})`,
       });
     if (st.moves)
       out.push({
@@ -109,7 +109,7 @@ export function explainPlan(planned: Planned, facts: Facts): Explanation[] {
       out.push({
         ...at,
         line: runLine,
-        text: `line ${runLine} becomes \`${oneLine(st.split.dep)}\``,
+        text: `line ${runLine} becomes \`${oneLine(st.split.dep)}\`${st.moves ? "" : " (so the build compiles the real sources, not the placeholders the added step built)"}`,
       });
     if (st.after)
       out.push({

@@ -145,6 +145,8 @@ export function render(ctx: TransformContext, planned: Planned): Rendered {
         ...(step.addedRun ? [kwLine(step.addedRun)] : []),
         copy.raw,
       ].join(eol);
+      // The build itself changes (Cargo: it touches the real sources first).
+      if (step.split) touch(step.run).text = step.split.dep;
     }
   }
   let builderDelta = 0;

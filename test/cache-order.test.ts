@@ -340,6 +340,161 @@ describe("builds that fetch their dependencies themselves", () => {
     const modules = convert(input, { context: pom("<modules><module>a</module></modules>") });
     expect(modules.plan?.cacheOrder?.kept[0]?.code).toBe("reads-sources");
   });
+
+  const RUST = (run: string, bin = "./target/release/a") =>
+    `FROM rust:1.85\nWORKDIR /src\nCOPY . .\n${run}\nCMD ["${bin}"]\n`;
+  const crate = (
+    toml = '[package]\nname = "a"\nversion = "0.1.0"\n',
+    files = ["src/main.rs"],
+  ): BuildContextInput => ({
+    files: ["Cargo.toml", "Cargo.lock", ...files],
+    contents: { "Cargo.toml": toml },
+  });
+
+  it("Cargo: manifests, a placeholder build of the dependencies, the sources, a touched build", () => {
+    const input = RUST(
+      "RUN cargo build --release --locked --target x86_64-unknown-linux-gnu -j 2",
+      "./target/x86_64-unknown-linux-gnu/release/a",
+    );
+    const r = convert(input, { context: crate() });
+    expect(r.output).toContain(
+      [
+        "COPY Cargo.toml Cargo.lock ./",
+        "RUN mkdir -p src && echo 'fn main() {}' > src/main.rs && cargo build --release --locked --target x86_64-unknown-linux-gnu && rm -rf src",
+        "COPY . .",
+        "RUN touch src/main.rs && cargo build --release --locked --target x86_64-unknown-linux-gnu -j 2",
+      ].join("\n"),
+    );
+    explained(r);
+    expect(r.explanation.some((e) => /line 4 becomes .*touch src\/main\.rs/.test(e.text))).toBe(
+      true,
+    );
+    expect(preserved(input, r)).toBeNull();
+    // A library and a program: both placeholders, both touched.
+    const both = convert(RUST("RUN cargo build --release"), {
+      context: crate(undefined, ["src/main.rs", "src/lib.rs"]),
+    });
+    expect(both.output).toContain(
+      "RUN mkdir -p src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs && cargo build --release && rm -rf src\nCOPY . .\nRUN touch src/main.rs src/lib.rs && cargo build --release\n",
+    );
+  });
+
+  it("Cargo: keeps the order, and says why, for anything the placeholders would not build", () => {
+    const kept = (input: string, ctx: BuildContextInput) => {
+      const o = order(convert(input, { context: ctx }))!;
+      expect(o.steps).toEqual([]);
+      return o.kept[0]!;
+    };
+    const build = RUST("RUN cargo build --release");
+    const pkgToml = '[package]\nname = "a"\n';
+    expect(kept(build, crate("[workspace]\nmembers = ['a']\n")).code).toBe("reads-sources");
+    expect(kept(build, crate('[package]\nname = "a"\nbuild = "gen.rs"\n')).code).toBe(
+      "reads-sources",
+    );
+    expect(kept(build, crate(pkgToml + '[[bin]]\nname = "b"\n')).why).toContain("[[bin]]");
+    expect(kept(build, crate(pkgToml + '[dependencies]\nb = { path = "b" }\n')).code).toBe(
+      "reads-sources",
+    );
+    expect(kept(build, crate(pkgToml, ["src/main.rs", "build.rs"])).code).toBe("not-known-file");
+    expect(kept(build, crate(pkgToml, ["src/main.rs", "src/bin/x.rs"])).code).toBe(
+      "not-known-file",
+    );
+    expect(kept(build, crate(pkgToml, ["src/main.rs", "target/release/a"])).code).toBe(
+      "outputs-in-context",
+    );
+    expect(kept(build, crate(pkgToml, ["main.rs"])).code).toBe("manifest-missing");
+    expect(kept(RUST("RUN cargo build --release -p a"), crate()).code).toBe("options");
+    expect(kept(RUST('RUN RUSTFLAGS="-C opt-level=2" cargo build --release'), crate()).code).toBe(
+      "options",
+    );
+    expect(kept(build, crate(pkgToml + "version.workspace = true\n")).code).toBe("reads-sources");
+    // The added build would run where the copy ran, not in the build's folder.
+    const workdirAfter =
+      'FROM rust:1.85\nCOPY . /src/\nWORKDIR /src\nRUN cargo build --release\nCMD ["./target/release/a"]\n';
+    expect(kept(workdirAfter, crate()).why).toContain("would run in another folder");
+    // Tests after the build in the same RUN: the touch goes before the build.
+    expect(
+      convert(RUST("RUN cargo build --release && cargo test"), { context: crate() }).plan
+        ?.cacheOrder?.steps,
+    ).toHaveLength(1);
+  });
+
+  const GRADLE = (run: string) =>
+    `FROM gradle:8.5-jdk17\nWORKDIR /app\nCOPY . .\n${run}\nCMD ["java", "-jar", "build/libs/a.jar"]\n`;
+  const project = (
+    extra: Record<string, string> = {},
+    files: string[] = [],
+  ): BuildContextInput => ({
+    files: [
+      "build.gradle",
+      "settings.gradle",
+      "src/main/java/A.java",
+      ...files,
+      ...Object.keys(extra),
+    ],
+    contents: {
+      "build.gradle": "plugins { id 'java' }\n",
+      "settings.gradle": "rootProject.name = 'a'\n",
+      ...extra,
+    },
+  });
+
+  it("Gradle: subprojects' build files come first too, and each one's report is asked for", () => {
+    const multi = project({
+      "settings.gradle": "rootProject.name = 'a'\ninclude 'api', ':libs:core'\n",
+      "api/build.gradle": "dependencies { implementation project(':libs:core') }\n",
+      "libs/core/build.gradle.kts": "plugins { java }\n",
+    });
+    const r = convert(GRADLE("RUN gradle build --no-daemon"), { context: multi });
+    expect(r.output).toContain(
+      [
+        "COPY build.gradle settings.gradle ./",
+        "COPY api/build.gradle /app/api/",
+        "COPY libs/core/build.gradle.kts /app/libs/core/",
+        "RUN gradle dependencies :api:dependencies :libs:core:dependencies --no-daemon",
+        "COPY . .",
+      ].join("\n"),
+    );
+    explained(r);
+  });
+
+  it("Gradle: build files, then gradle dependencies with the build's quiet options", () => {
+    const r = convert(GRADLE("RUN gradle build --no-daemon -x test"), { context: project() });
+    expect(r.output).toContain(
+      "COPY build.gradle settings.gradle ./\nRUN gradle dependencies --no-daemon\nCOPY . .\nRUN gradle build --no-daemon -x test\n",
+    );
+    explained(r);
+    const kept = (run: string, ctx: BuildContextInput) =>
+      order(convert(GRADLE(run), { context: ctx }))!.kept[0]!;
+    expect(kept("RUN ./gradlew build", project()).code).toBe("manifest-missing");
+    expect(
+      kept("RUN gradle build", project({ "settings.gradle": "includeBuild('logic')\n" })).why,
+    ).toContain("includes other projects");
+    expect(
+      kept(
+        "RUN gradle build",
+        project({ "build.gradle": "dependencies { implementation project(':lib') }\n" }),
+      ).why,
+    ).toContain("which the settings do not include");
+    expect(
+      kept("RUN gradle build", project({ "build.gradle": "apply from: 'deps.gradle'\n" })).code,
+    ).toBe("reads-sources");
+    expect(
+      kept(
+        "RUN gradle build",
+        project({ "build.gradle": "dependencies { implementation files('libs/a.jar') }\n" }),
+      ).code,
+    ).toBe("reads-sources");
+    expect(kept("RUN gradle build", project({}, ["buildSrc/build.gradle"])).code).toBe(
+      "not-known-file",
+    );
+    expect(kept("RUN gradle build -Pprofile=prod", project()).code).toBe("options");
+    // Tasks that do not build the project: no step at all.
+    expect(
+      convert(GRADLE("RUN gradle build && gradle test"), { context: project() }).plan?.cacheOrder
+        ?.steps,
+    ).toHaveLength(1);
+  });
 });
 
 describe("every fixture and corpus file, with a context that holds every manifest", () => {
@@ -350,6 +505,7 @@ describe("every fixture and corpus file, with a context that holds every manifes
       ...["requirements.txt", "Gemfile", "Gemfile.lock", "composer.json", "composer.lock"],
       ...["pom.xml", "Pipfile", "Pipfile.lock", "pyproject.toml", "poetry.lock", "mix.exs"],
       ...["mix.lock", "app.csproj", "shard.yml", "src/main.x"],
+      ...["Cargo.toml", "Cargo.lock", "src/main.rs", "build.gradle", "settings.gradle"],
     ],
     contents: {
       "package.json": "{}",
@@ -362,6 +518,9 @@ describe("every fixture and corpus file, with a context that holds every manifes
       Pipfile: "[packages]\n",
       "pyproject.toml": "[tool.poetry]\n",
       "mix.exs": "defmodule A do end\n",
+      "Cargo.toml": '[package]\nname = "a"\n',
+      "build.gradle": "plugins { id 'java' }\n",
+      "settings.gradle": "rootProject.name = 'a'\n",
     },
   };
   const inputs: [string, string][] = fixtureCases().map((c) => [c.name, c.input]);

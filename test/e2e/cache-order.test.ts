@@ -1,5 +1,5 @@
 // End-to-end for the cache order (issue 14): each fixtures/e2e-cache-* case (Node, Go, Python,
-// Ruby, PHP) copies the whole
+// Ruby, PHP, Rust) copies the whole
 // context before its dependency step. Its context is copied to a temporary folder, the file is
 // converted with that context, and both files are built; then a source file is edited and both are
 // built again with --progress=plain. The converted build must reuse the dependency step (CACHED),
@@ -59,6 +59,14 @@ const CASES: CacheCase[] = [
     original: "RUN composer install --no-dev --no-interaction --optimize-autoloader",
     converted:
       "RUN composer install --no-dev --no-interaction --optimize-autoloader --no-scripts --no-autoloader",
+  },
+  {
+    // The dependency step is the added placeholder build; the original's step is its build.
+    name: "e2e-cache-rust",
+    edit: "src/main.rs",
+    original: "RUN cargo build --release --locked",
+    converted:
+      "RUN mkdir -p src && echo 'fn main() {}' > src/main.rs && cargo build --release --locked && rm -rf src",
   },
 ];
 
@@ -133,6 +141,9 @@ describe("cache order: the dependency step survives a source edit", () => {
 
           await build(origFile, ctx, tags[0]!);
           await build(convFile, ctx, tags[1]!);
+          // The first converted build already runs the real sources (Cargo: not the placeholder
+          // the dependency step built, whose output looks newer than the copied sources).
+          expect(await runImage(tags[1]!)).toBe(await runImage(tags[0]!));
           // Edit one source file: a text no earlier run has built, so no cache can hold it.
           const nonce = randomUUID().slice(0, 8);
           const editPath = path.join(ctx, c.edit);
