@@ -130,6 +130,15 @@ export function contextCopies(
 }
 
 /** Is path `p` the directory `dir` itself or inside it (`/` covers everything)? */
+/** Index of the last build or artifact step (-Infinity when there is none). */
+export function lastBuildIndex(ctx: TransformContext): number {
+  // reduce, not Math.max(...xs): a huge spread overflows the stack.
+  return ctx.facts.lines.reduce(
+    (m, l) => (l.role === "build" || l.role === "artifact" ? Math.max(m, l.index) : m),
+    -Infinity,
+  );
+}
+
 export function covers(dir: string, p: string): boolean {
   return dir === "/" || p === dir || p.startsWith(dir.replace(/\/$/, "") + "/");
 }

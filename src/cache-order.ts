@@ -483,6 +483,8 @@ function judge(
     ([dest, fs]) => `COPY${chown}${chmod}${link} ${fs.join(" ")} ${dest}`,
   );
   const manifestsShown = files.join(", ");
+  // What the step is, however it is planned below.
+  const planned = { ecosystem: dep.eco.id, copy: W.index, run: run.index, manifests: files, added };
   if (isBuild) {
     const add = dep.eco.add!;
     const keep = keptOptions(dep.args, add.keep, dep.eco.values);
@@ -526,11 +528,7 @@ function judge(
     }
     return {
       step: {
-        ecosystem: dep.eco.id,
-        copy: W.index,
-        run: run.index,
-        manifests: files,
-        added,
+        ...planned,
         split,
         addedRun: line,
         after: null,
@@ -568,11 +566,7 @@ function judge(
   const moved = `line ${W.line} (\`${W.raw.trim()}\`)`;
   return {
     step: {
-      ecosystem: dep.eco.id,
-      copy: W.index,
-      run: run.index,
-      manifests: files,
-      added,
+      ...planned,
       split,
       addedRun: null,
       after,

@@ -10,7 +10,7 @@ import {
   programOf,
   readImageRef,
 } from "./analyse.js";
-import { familyOf, images, packages } from "./data.js";
+import { dataPattern, familyOf, images, packages } from "./data.js";
 import { resolvePath } from "./parse/shell.js";
 import type {
   ContractCheck,
@@ -350,15 +350,10 @@ function providedBy(
  */
 function installsProgram(pkg: string, program: string): boolean {
   for (const [key, owners] of Object.entries(packages.programPackages)) {
-    const m = /^\/.+\/$/.test(key) ? new RegExp(key.slice(1, -1)).exec(program) : null;
+    const m = dataPattern(key)?.exec(program) ?? null;
     if (key !== program && !m) continue;
     const fill = (s: string) => s.replace(/\$(\d)/g, (_, i: string) => m?.[Number(i)] ?? "");
-    if (
-      owners.some((o) =>
-        /^\/.+\/$/.test(o) ? new RegExp(o.slice(1, -1)).test(pkg) : fill(o) === pkg,
-      )
-    )
-      return true;
+    if (owners.some((o) => dataPattern(o)?.test(pkg) ?? fill(o) === pkg)) return true;
   }
   return false;
 }

@@ -36,6 +36,22 @@ export function familyOf(name: string): FamilyData | null {
   return familyRegexes.find((f) => f.re.test(repo))?.family ?? null;
 }
 
+const slashPatterns = new Map<string, RegExp | null>();
+/** A data-file entry written in slashes (`/^php[0-9.]*-dev$/`) is a pattern: compiled once. */
+export function dataPattern(entry: string): RegExp | null {
+  let re = slashPatterns.get(entry);
+  if (re === undefined) {
+    re = /^\/.+\/$/.test(entry) ? new RegExp(entry.slice(1, -1)) : null;
+    slashPatterns.set(entry, re);
+  }
+  return re;
+}
+
+/** Does a name match a data-file entry: the same name, or the pattern the entry writes? */
+export function matchesEntry(entry: string, name: string): boolean {
+  return dataPattern(entry)?.test(name) ?? entry === name;
+}
+
 /** Does a command (program + words) match a matcher of the data files? */
 export function matchesCommand(
   m: { program: string | string[]; sub?: string[] | undefined },

@@ -6,9 +6,15 @@ import {
   isBuildOnlyPackage,
   readImageRef,
 } from "./analyse.js";
-import { contextCopies, covers, entryProgram, toolchainAtRuntime } from "./artifacts.js";
+import {
+  contextCopies,
+  covers,
+  entryProgram,
+  lastBuildIndex,
+  toolchainAtRuntime,
+} from "./artifacts.js";
 import { planCacheOrder } from "./cache-order.js";
-import { images, normaliseRepo, packages } from "./data.js";
+import { images, matchesEntry, normaliseRepo, packages } from "./data.js";
 import { debianRuntimeLibs } from "./debian-libs.js";
 import { parseShell } from "./parse/shell.js";
 import { fitRuntime, LIBC_FREE_CLASSES, type Fitted } from "./release-fit.js";
@@ -188,8 +194,7 @@ export function planConversion(
   const workspace = workspaceLinksLeftBehind(tp.artifacts, options);
   if (workspace) return leave("unsupported", workspace);
 
-  // reduce, not Math.max(...xs): a huge spread overflows the stack.
-  const lastBuild = builds.reduce((m, l) => Math.max(m, l.index), -Infinity);
+  const lastBuild = lastBuildIndex(ctx);
   const builderOnly = new Set(tp.builderOnly ?? []);
   const carried: number[] = [];
   const tailProblems: string[] = [];
@@ -489,12 +494,9 @@ function runtimePackages(
   return { names: [...new Set(names)].filter((n) => !installed.has(n)), notes };
 }
 
-const headerPatterns = packages.headersOnly
-  .filter((h) => /^\/.+\/$/.test(h))
-  .map((h) => new RegExp(h.slice(1, -1)));
 /** A -dev package of headers only: nothing of it is needed at run time. */
 function headersOnly(name: string): boolean {
-  return packages.headersOnly.includes(name) || headerPatterns.some((re) => re.test(name));
+  return packages.headersOnly.some((h) => matchesEntry(h, name));
 }
 
 /**

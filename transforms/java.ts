@@ -6,8 +6,10 @@ import { posix } from "node:path";
 import {
   allCommands,
   contextCopies,
+  covers,
   entryProgram,
   genericCandidates,
+  lastBuildIndex,
   option,
   scoreEcosystem,
 } from "../src/artifacts.js";
@@ -181,14 +183,12 @@ function javaEntry(ctx: TransformContext): {
 
 /** A RUN after the last build that works in a build's output folder (`tar xzf` of a dist). */
 function tailWorksInOutput(ctx: TransformContext, all: Build[]): string | null {
-  const lastBuild = ctx.facts.lines
-    .filter((l) => l.role === "build" || l.role === "artifact")
-    .reduce((m, l) => Math.max(m, l.index), -1);
+  const lastBuild = lastBuildIndex(ctx);
   const roots = all.flatMap((b) => {
     const root = OUTPUT_ROOT[b.tool];
     return root ? [posix.join(b.dir, root)] : [];
   });
-  const inside = (p: string) => roots.some((r) => p === r || p.startsWith(r + "/"));
+  const inside = (p: string) => roots.some((r) => covers(r, p));
   for (const { ins, cmd } of allCommands(ctx)) {
     if (ins.index <= lastBuild) continue;
     if (inside(cmd.cwd) || cmd.args.some((a) => inside(resolvePath(cmd.cwd, a))))
@@ -225,8 +225,8 @@ function classPathCopies(
     const by = all.find((b) => {
       const root = OUTPUT_ROOT[b.tool];
       if (!root) return false;
-      const rel = posix.relative(posix.join(b.dir, root), path);
-      return rel !== "" && !rel.startsWith("..") && !posix.isAbsolute(rel);
+      const out = posix.join(b.dir, root);
+      return path !== out && covers(out, path);
     });
     if (!by)
       return leave(
@@ -301,19 +301,24 @@ function jreVersion(ctx: TransformContext): number | LeaveAlone {
 /** The image starts a launcher script (`target/universal/stage/bin/app`) of a built distribution. */
 function launcherEntry(
   ctx: TransformContext,
+  all: Build[],
 ): { program: string; dir: string; by: Build } | undefined {
   const e = entryProgram(ctx);
   if (!e) return undefined;
   const program = resolvePath(ctx.facts.finalWorkdir, e.program);
   if (!program.includes("/bin/")) return undefined;
-  const found = distOf(program, builds(ctx));
+  const found = distOf(program, all);
   return found ? { program: e.program, ...found } : undefined;
 }
 
 /** A distribution folder (jars in lib/, a launcher in bin/) copied whole onto the JRE. */
-function planLauncher(ctx: TransformContext, version: number): TransformPlan | LeaveAlone {
-  const launcher = launcherEntry(ctx)!;
-  const tail = tailWorksInOutput(ctx, builds(ctx));
+function planLauncher(
+  ctx: TransformContext,
+  version: number,
+  all: Build[],
+): TransformPlan | LeaveAlone {
+  const launcher = launcherEntry(ctx, all)!;
+  const tail = tailWorksInOutput(ctx, all);
   if (tail) return leave("artifact-unknown", tail);
   // sbt-native-packager's and Gradle's launchers are bash scripts.
   if (ctx.facts.baseInfo?.distro === "alpine")
@@ -348,12 +353,48 @@ function planLauncher(ctx: TransformContext, version: number): TransformPlan | L
   };
 }
 
+/** Classes and jars on a class path, each in a build's output folder, copied onto the JRE. */
+function planClassPath(
+  ctx: TransformContext,
+  classPath: string[],
+  version: number,
+  all: Build[],
+): TransformPlan | LeaveAlone {
+  const found = classPathCopies(ctx, classPath, all);
+  if ("leave" in found) return found;
+  const tail = tailWorksInOutput(ctx, all);
+  if (tail) return leave("artifact-unknown", tail);
+  return {
+    runtimeClass: "jre",
+    runtimeWhy: `compiled classes need only a Java ${version} runtime: the JRE of the builder's JDK version`,
+    imageVars: { java: String(version) },
+    artifacts: found.copies.map((c) => ({
+      from: c.path,
+      to: c.path,
+      why: `on the class path; ${c.by.text} writes it`,
+      rule: `${c.by.tool}-class-path`,
+      line: c.by.line,
+    })),
+    evidence: [
+      {
+        rule: "java-class-path",
+        match: classPath.join(":"),
+        why: "every class path entry lies in a build's output folder",
+      },
+    ],
+    notes: [
+      "only the class path reaches the runtime stage: files the program reads outside it must be copied too",
+    ],
+  };
+}
+
 const java: Transform = {
   id: "java",
-  describe: "Java/Kotlin jars built with Maven or Gradle and run with `java -jar` on a JRE",
+  describe:
+    "JVM programs (Java, Kotlin, Scala, Clojure) built with Maven, Gradle, sbt, Mill or Leiningen and run on a JRE: a jar, a class path or a launcher script",
   detect(ctx) {
     const entry = javaEntry(ctx);
-    const launcher = entry ? undefined : launcherEntry(ctx);
+    const launcher = entry ? undefined : launcherEntry(ctx, builds(ctx));
     if (!entry && !launcher) return null;
     const { score, evidence } = scoreEcosystem(ctx, "java", ["maven", "gradle", "ant"]);
     if (score === 0) return null;
@@ -369,40 +410,16 @@ const java: Transform = {
   },
   plan(ctx) {
     const entry = javaEntry(ctx);
+    const all = builds(ctx);
     if (!entry) {
       const version = jreVersion(ctx);
-      return typeof version === "number" ? planLauncher(ctx, version) : version;
+      return typeof version === "number" ? planLauncher(ctx, version, all) : version;
     }
     if (!entry.jar && entry.classPath.length > 0 && !entry.agent) {
       const version = jreVersion(ctx);
-      if (typeof version !== "number") return version;
-      const all = builds(ctx);
-      const found = classPathCopies(ctx, entry.classPath, all);
-      if ("leave" in found) return found;
-      const tail = tailWorksInOutput(ctx, all);
-      if (tail) return leave("artifact-unknown", tail);
-      return {
-        runtimeClass: "jre",
-        runtimeWhy: `compiled classes need only a Java ${version} runtime: the JRE of the builder's JDK version`,
-        imageVars: { java: String(version) },
-        artifacts: found.copies.map((c) => ({
-          from: c.path,
-          to: c.path,
-          why: `on the class path; ${c.by.text} writes it`,
-          rule: `${c.by.tool}-class-path`,
-          line: c.by.line,
-        })),
-        evidence: [
-          {
-            rule: "java-class-path",
-            match: entry.classPath.join(":"),
-            why: "every class path entry lies in a build's output folder",
-          },
-        ],
-        notes: [
-          "only the class path reaches the runtime stage: files the program reads outside it must be copied too",
-        ],
-      };
+      return typeof version === "number"
+        ? planClassPath(ctx, entry.classPath, version, all)
+        : version;
     }
     if (!entry.jar)
       return leave(
@@ -414,7 +431,6 @@ const java: Transform = {
         "artifact-unknown",
         `\`${entry.agent}\` loads another file at start, which the runtime stage would also need`,
       );
-    const all = builds(ctx);
     if (all.length === 0)
       return leave(
         "nothing-built",
@@ -439,11 +455,7 @@ const java: Transform = {
     const notes: string[] = [
       "only the jar reaches the runtime stage: it must carry its dependencies (Spring Boot, shade, shadowJar or jar-with-dependencies); files it reads beside it must be copied too",
     ];
-    const lastBuild = Math.max(
-      ...ctx.facts.lines
-        .filter((l) => l.role === "build" || l.role === "artifact")
-        .map((l) => l.index),
-    );
+    const lastBuild = lastBuildIndex(ctx);
 
     if (GLOB.test(jar)) {
       if (!shellExpands(ctx))

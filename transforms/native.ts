@@ -10,6 +10,7 @@ import {
   envAt,
   genericCandidates,
   nativeClass,
+  option,
   resolveArtifacts,
   scoreEcosystem,
   type Candidate,
@@ -21,17 +22,16 @@ import type { ShellCommand } from "../src/types.js";
 
 const RULES = commandData.rules.filter((r) => r.ecosystem === "native" && r.output);
 
-/** The value of an output flag: `-o X`, `-o:X`, `--out:X`, `--out=X`, `-ofX`, `-of=X`. */
+/** The value of an output flag: `-o X`, `--out=X` (option), `-o:X`, `--out:X`, `-ofX`. */
 function flagValue(args: string[], flags: string[]): string | undefined {
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
+  const spaced = option(args, flags);
+  if (spaced !== undefined) return spaced;
+  for (const a of args)
     for (const f of flags) {
-      if (a === f) return args[i + 1];
-      for (const sep of [":", "="]) if (a.startsWith(f + sep)) return a.slice(f.length + 1);
+      if (a.startsWith(f + ":")) return a.slice(f.length + 1);
       // -ofapp (D compilers glue the value on)
       if (f === "-of" && a.startsWith(f) && a.length > f.length) return a.slice(f.length);
     }
-  }
   return undefined;
 }
 

@@ -12,6 +12,7 @@ import {
   contextCopies,
   entryProgram,
   entryWords,
+  lastBuildIndex,
   scoreEcosystem,
 } from "../src/artifacts.js";
 import { resolvePath } from "../src/parse/shell.js";
@@ -284,11 +285,7 @@ const nodeServer: Transform = {
       );
       return ["yarn install --production", ...lockFlags].join(" ");
     };
-    const lastBuild = Math.max(
-      ...ctx.facts.lines
-        .filter((l) => l.role === "build" || l.role === "artifact")
-        .map((l) => l.index),
-    );
+    const lastBuild = lastBuildIndex(ctx);
     const builderOnly = ctx.doc.instructions
       .filter(
         (i): i is InstructionNode =>

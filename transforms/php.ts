@@ -8,9 +8,10 @@ import { expand } from "../src/analyse.js";
 import {
   addPlacedOutputs,
   allCommands,
-  covers,
   contextCopies,
+  covers,
   envAt,
+  lastBuildIndex,
   option,
   scoreEcosystem,
 } from "../src/artifacts.js";
@@ -144,6 +145,14 @@ function extNames(cmd: ShellCommand): string[] {
   return out;
 }
 
+/** Files a command's output goes to (`> f`, `>> f`), and whether it appends. */
+function redirectTargets(text: string): { path: string; append: boolean }[] {
+  return [...text.matchAll(/(>>?)\s*["']?([^\s"';&|]+)/g)].map((m) => ({
+    path: m[2]!,
+    append: m[1] === ">>",
+  }));
+}
+
 /** Does a file command touch only paths the runtime stage copies (or build scratch)? */
 function writesOnlyCopied(
   cmd: ShellCommand,
@@ -154,7 +163,7 @@ function writesOnlyCopied(
   const copied = (p: string) =>
     (scratch && (SCRATCH.test(p) || COMPOSER_BINARY.test(p))) ||
     artifacts.some((a) => covers(a.from, p));
-  const redirect = [...cmd.text.matchAll(/>>?\s*["']?([^\s"';&|]+)/g)].map((m) => m[1]!);
+  const redirect = redirectTargets(cmd.text).map((r) => r.path);
   // echo/printf print their words; other commands take them as paths (relative to the cwd).
   const words =
     cmd.name === "echo" || cmd.name === "printf"
@@ -204,7 +213,9 @@ function configEditOnly(
       );
       files = script ? operands : operands.slice(1);
     } else if (b === "echo" || b === "printf") {
-      files = [...cmd.text.matchAll(/>>\s*["']?([^\s"';&|]+)/g)].map((m) => m[1]!);
+      files = redirectTargets(cmd.text)
+        .filter((r) => r.append)
+        .map((r) => r.path);
       if (files.length === 0 || /[^>]>[^>]/.test(cmd.text.replace(/>>/g, ""))) return false;
     } else return false;
     const paths = files.map((f) => resolvePath(cmd.cwd, expand(f, { ...env, ...cmd.assignments })));
@@ -268,11 +279,7 @@ const php: Transform = {
           `the image runs \`${m[0]}\` at start, which needs the builder's tools`,
         );
     }
-    const lastBuild = Math.max(
-      ...ctx.facts.lines
-        .filter((l) => l.role === "build" || l.role === "artifact")
-        .map((l) => l.index),
-    );
+    const lastBuild = lastBuildIndex(ctx);
     const env = envAt(ctx, lastBuild + 1);
     const iniDir = posix.join(env["PHP_INI_DIR"] ?? "/usr/local/etc/php", "conf.d");
     const artifacts: ArtifactCopy[] = [];
@@ -471,9 +478,7 @@ const php: Transform = {
             ins.line,
           );
         // Commands that only print (`php -v`, `php -i | grep opcache`) change nothing.
-        const redirects = [...cmd.text.matchAll(/>>?\s*["']?([^\s"';&|]+)/g)].some(
-          (m) => m[1] !== "/dev/null" && !m[1]!.startsWith("&"),
-        );
+        const redirects = redirectTargets(cmd.text).some((r) => r.path !== "/dev/null");
         const printsOnly =
           READ_ONLY_COMMANDS.has(b) ||
           (b === "php" && cmd.args.length > 0 && cmd.args.every((a) => PHP_INFO_FLAGS.has(a)));

@@ -8,6 +8,7 @@ import {
   contextCopies,
   entryProgram,
   envAt,
+  lastBuildIndex,
   scoreEcosystem,
 } from "../src/artifacts.js";
 import { resolvePath } from "../src/parse/shell.js";
@@ -244,11 +245,7 @@ const python: Transform = {
       );
 
     const workdir = ctx.facts.finalWorkdir;
-    const lastBuild = Math.max(
-      ...ctx.facts.lines
-        .filter((l) => l.role === "build" || l.role === "artifact")
-        .map((l) => l.index),
-    );
+    const lastBuild = lastBuildIndex(ctx);
     // The installs stay as written: they land in the virtualenv because it is created before the
     // first of them and comes first on PATH (one install, not a second into the virtualenv). A
     // pip named by its path would bypass it.

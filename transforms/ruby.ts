@@ -9,10 +9,11 @@ import { expand } from "../src/analyse.js";
 import {
   addPlacedOutputs,
   allCommands,
-  covers,
   contextCopies,
+  covers,
   entryProgram,
   envAt,
+  lastBuildIndex,
   option,
   scoreEcosystem,
 } from "../src/artifacts.js";
@@ -211,11 +212,7 @@ const ruby: Transform = {
         why: "assets are precompiled in the builder",
       });
 
-    const lastBuild = Math.max(
-      ...ctx.facts.lines
-        .filter((l) => l.role === "build" || l.role === "artifact")
-        .map((l) => l.index),
-    );
+    const lastBuild = lastBuildIndex(ctx);
     const builderOnlyPackages = nodeBuildOnly ? ASSET_PACKAGES : [];
     // Package repositories the runtime stage would need for its packages are not carried.
     const repo = ctx.doc.instructions.find(
