@@ -5,11 +5,35 @@ import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import type { PrOptions } from "../../src/pr/run.js";
 import { tempDir as registeredTempDir } from "../tmp.js";
 
 export const GO_DOCKERFILE =
   'FROM golang:1.19\nWORKDIR /src\nCOPY . .\nRUN go build -o /out/app .\nCMD ["/out/app"]\n';
 export const PLAIN_DOCKERFILE = "FROM nginx:1.25\nCOPY site/ /usr/share/nginx/html/\n";
+
+/** Options of a local dry run over the repositories listed in `repos`, with `over` on top. */
+export function dryRunOptions(repos: string, over: Partial<PrOptions>): PrOptions {
+  return {
+    repos,
+    host: null,
+    branch: "msb-migrate/multi-stage",
+    dryRun: true,
+    push: false,
+    openPr: false,
+    draft: false,
+    labels: [],
+    reviewers: [],
+    assignees: [],
+    conflictStrategy: "skip",
+    jobs: 1,
+    prIntervalMs: 0,
+    stateFile: null,
+    verify: false,
+    log: () => {},
+    ...over,
+  };
+}
 
 const ID = [
   "-c",

@@ -4,8 +4,8 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runPr, type PrOptions } from "../../src/pr/run.js";
-import { GO_DOCKERFILE, makeRemote, tmpDir } from "./helpers.js";
+import { runPr } from "../../src/pr/run.js";
+import { dryRunOptions, GO_DOCKERFILE, makeRemote, tmpDir } from "./helpers.js";
 
 const saved = process.env.DOCKER;
 beforeAll(() => {
@@ -16,36 +16,14 @@ afterAll(() => {
   else process.env.DOCKER = saved;
 });
 
-function opts(repos: string, over: Partial<PrOptions>): PrOptions {
-  return {
-    repos,
-    host: null,
-    branch: "msb-migrate/multi-stage",
-    dryRun: true,
-    push: false,
-    openPr: false,
-    draft: false,
-    labels: [],
-    reviewers: [],
-    assignees: [],
-    conflictStrategy: "skip",
-    jobs: 1,
-    prIntervalMs: 0,
-    stateFile: null,
-    verify: false,
-    log: () => {},
-    ...over,
-  };
-}
-
 describe("pr --resolve", () => {
   it("falls back to the static conversion without an engine, and says so", async () => {
     const root = tmpDir();
     const bare = makeRemote(root, "acme/api", { Dockerfile: GO_DOCKERFILE });
     const list = path.join(root, "repos.txt");
     writeFileSync(list, `${bare}\n`);
-    const plain = (await runPr(opts(list, {}))).records[0]!;
-    const resolved = (await runPr(opts(list, { resolve: true }))).records[0]!;
+    const plain = (await runPr(dryRunOptions(list, {}))).records[0]!;
+    const resolved = (await runPr(dryRunOptions(list, { resolve: true }))).records[0]!;
     expect(resolved.files).toEqual(plain.files);
     expect(resolved.body).toContain("--resolve: no container engine");
     expect(plain.body).not.toContain("--resolve");

@@ -4,30 +4,12 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { runPr, type PrOptions } from "../../src/pr/run.js";
 import { loadVerify } from "../../src/pr/verify.js";
-import { GO_DOCKERFILE, makeRemote, tmpDir } from "./helpers.js";
+import { dryRunOptions, GO_DOCKERFILE, makeRemote, tmpDir } from "./helpers.js";
 
 const FAKE = new URL("./fixtures/fake-verify.ts", import.meta.url).href;
 
 function opts(repos: string, over: Partial<PrOptions>): PrOptions {
-  return {
-    repos,
-    host: null,
-    branch: "msb-migrate/multi-stage",
-    dryRun: true,
-    push: false,
-    openPr: false,
-    draft: false,
-    labels: [],
-    reviewers: [],
-    assignees: [],
-    conflictStrategy: "skip",
-    jobs: 1,
-    prIntervalMs: 0,
-    stateFile: null,
-    verify: true,
-    log: () => {},
-    ...over,
-  };
+  return dryRunOptions(repos, { verify: true, ...over });
 }
 
 describe("--verify", () => {
