@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { BuildContext } from "../src/build-context.js";
 import { convert } from "../src/index.js";
-import { readBuildContext } from "../src/io/context.js";
+import { contextFor, readBuildContext } from "../src/io/context.js";
 import type { BuildContextInput, ConvertResult } from "../src/types.js";
 import { preserved } from "./fuzz/properties.js";
 import { corpusDir, fixtureCases } from "./helpers.js";
@@ -581,5 +581,21 @@ describe("build context", () => {
     const own = readBuildContext(path.join(dir, "app"), path.join(dir, "app/Dockerfile"));
     expect("files" in own && own.files).toContain("node_modules/x/index.js");
     expect(readBuildContext(path.join(dir, "nowhere"))).toHaveProperty("unknown");
+  });
+
+  it("is read once for the Dockerfiles of one folder, unless one has its own .dockerignore", () => {
+    mkdirSync(path.join(dir, "svc/node_modules/x"), { recursive: true });
+    writeFileSync(path.join(dir, "svc/package.json"), pkg());
+    writeFileSync(path.join(dir, "svc/node_modules/x/index.js"), "");
+    writeFileSync(path.join(dir, "svc/.dockerignore"), "node_modules\n");
+    for (const f of ["a.dockerfile", "b.dockerfile", "c.dockerfile"])
+      writeFileSync(path.join(dir, "svc", f), NODE("RUN npm ci"));
+    writeFileSync(path.join(dir, "svc/c.dockerfile.dockerignore"), "# nothing ignored\n");
+    const a = contextFor(path.join(dir, "svc/a.dockerfile"), "auto");
+    const b = contextFor(path.join(dir, "svc/b.dockerfile"), "auto");
+    expect(b).toBe(a);
+    expect(a && "files" in a && a.files).not.toContain("node_modules/x/index.js");
+    const c = contextFor(path.join(dir, "svc/c.dockerfile"), "auto");
+    expect(c && "files" in c && c.files).toContain("node_modules/x/index.js");
   });
 });

@@ -1,7 +1,7 @@
 // The build context read from disk for convert()'s `context` option: the files a `COPY . .` would
 // send (walked, .git skipped, folders .dockerignore excludes not entered), the .dockerignore that
 // applies, and the text of the few files the cache-order checks read (data/manifests.yaml `read`).
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { BuildContext } from "../build-context.js";
 import { manifests } from "../data.js";
@@ -91,11 +91,17 @@ export function readBuildContext(
  */
 export type ContextSetting = "auto" | { dir: string } | false;
 
+let lastRead: { key: string; context: BuildContextInput | { unknown: string } } | undefined;
+
 export function contextFor(
   file: string,
   setting: ContextSetting | undefined,
 ): BuildContextInput | { unknown: string } | undefined {
   if (!setting) return undefined;
   const dir = setting === "auto" ? path.dirname(file) : setting.dir;
-  return readBuildContext(dir, file);
+  // A walk finds the Dockerfiles of one folder one after another: they share its context (the
+  // same files, the same .dockerignore), read once. One with a .dockerignore of its own does not.
+  const key = existsSync(`${file}.dockerignore`) ? `${dir}\0${file}` : dir;
+  if (lastRead?.key !== key) lastRead = { key, context: readBuildContext(dir, file) };
+  return lastRead.context;
 }
