@@ -282,17 +282,21 @@ function optionValue(args: string[], names: string[]): string | undefined {
   return undefined;
 }
 
-const SHELLS = /^(\/bin\/|\/usr\/bin\/)?(sh|bash|ash|dash)$/;
+export const SHELLS = /^(\/bin\/|\/usr\/bin\/)?(sh|bash|ash|dash)$/;
 
 /** The program some command words start, looking through `sh -c "…"`, `sh script` and `exec`. */
-export function programOf(all: string[]): { program: string; args: string[] } | null {
+export function programOf(
+  all: string[],
+): { program: string; args: string[]; shell?: string } | null {
   let words = all;
   if (words.length === 0) return null;
   if (SHELLS.test(words[0]!) && words[1] === "-c" && words[2]) {
     const inner = mainCommand(parseShell(words[2], 0, "/").commands, words[2]);
     words = inner ? [inner.name, ...inner.args] : words[2].trim().split(/\s+/);
   } else if (SHELLS.test(words[0]!) && words[1] && !words[1].startsWith("-")) {
-    words = words.slice(1); // `sh script.sh`: the script is what runs
+    // `sh script.sh`: the script is what runs, read by that shell (a bare name is a file in the
+    // working directory first, not a program on PATH).
+    return { program: words[1], args: words.slice(2), shell: words[0]! };
   }
   while (words[0] === "exec" || words[0]?.includes("=")) words = words.slice(1);
   if (!words[0]) return null;

@@ -3,7 +3,14 @@ import { posix } from "node:path";
 import { commands as commandData, findMatcher, images, matchesCommand } from "./data.js";
 import { expand, programOf } from "./analyse.js";
 import { resolvePath } from "./parse/shell.js";
-import type { LeaveAlone, TransformContext } from "./transform.js";
+import {
+  baseToolsOf,
+  contextSourceOf,
+  entryScriptNeeds,
+  installedForRuntime,
+  readScript,
+} from "./scripts.js";
+import { leave, type LeaveAlone, type TransformContext } from "./transform.js";
 import type { ArtifactCopy, Document, Evidence, InstructionNode, ShellCommand } from "./types.js";
 
 /** A path a build step writes: a file, or a directory whose contents are outputs. */
@@ -27,7 +34,9 @@ export function entryWords(ctx: TransformContext): string[] {
 }
 
 /** The program the container starts, looking through `sh -c "…"` and `exec`. */
-export function entryProgram(ctx: TransformContext): { program: string; args: string[] } | null {
+export function entryProgram(
+  ctx: TransformContext,
+): { program: string; args: string[]; shell?: string } | null {
   return programOf(entryWords(ctx));
 }
 
@@ -219,12 +228,12 @@ export function resolveArtifacts(
       why: `the image runs ${found.from}, ${found.why}`,
     });
   } else {
-    const copied = fromContext(ctx, entry.program, workdir);
+    const copied = fromContext(ctx, entry.program, workdir, entry.shell !== undefined);
     if (!copied) {
       return {
         leave: {
           code: "artifact-unknown",
-          message: `the image runs \`${entry.program}\`, which no build step is seen to produce`,
+          message: `the image runs \`${entry.program}\`, which no build step is seen to produce${unreadScripts(ctx)}`,
         },
       };
     }
@@ -236,6 +245,22 @@ export function resolveArtifacts(
       rule: "entry-script",
       line: copied.line,
     });
+    // With the build context known, the script is read: what it runs must be there at start.
+    if (ctx.context !== undefined) {
+      const read = readScript(ctx.doc, ctx.context, copied.path, Number.MAX_SAFE_INTEGER);
+      if (!read || "why" in read)
+        return leave(
+          "artifact-unknown",
+          `the image runs the script ${copied.path}, whose text is not known: ${read?.why ?? "no COPY from the build context puts it there"}`,
+        );
+      const problem = scriptArtifacts(ctx, read.text, read.file, entry.shell, candidates, add);
+      if (problem) return problem;
+      evidence.push({
+        rule: "entry-script-read",
+        match: read.file,
+        why: `the image runs ${read.file} (copied by line ${read.line}); what it runs is in the runtime stage`,
+      });
+    }
     // A script starts something we cannot see: carry every explicit output with it.
     for (const c of files) add(outputCopy(c));
     for (const c of candidates) if (c.whole) add(wholeDir(c));
@@ -331,16 +356,25 @@ function fromContext(
   ctx: TransformContext,
   program: string,
   workdir: string,
+  readByShell = false,
 ): { path: string; line: number } | null {
-  // A bare name is looked up on PATH, a path against the working directory.
+  // A bare name is looked up on PATH, a path against the working directory; a script a shell
+  // reads (`bash run.sh`) is a file in the working directory first.
   const paths = program.includes("/")
     ? [resolvePath(workdir, program)]
-    : builderPath(ctx).map((d) => posix.join(d, program));
+    : [
+        ...(readByShell ? [resolvePath(workdir, program)] : []),
+        ...builderPath(ctx).map((d) => posix.join(d, program)),
+      ];
   const copies = contextCopies(ctx);
   for (const p of paths) {
     for (const c of copies) {
       const named = c.sources.some((s) => posix.basename(s) === posix.basename(p));
-      const inside = c.dest.endsWith("/") && within(c.dest, p) && (named || program.includes("/"));
+      // `COPY . /app` (no slash): the destination is a folder all the same
+      const folder = c.dest.endsWith("/") || c.sources.some((s) => /^\.?\/?$|\/$/.test(s));
+      const whole = c.sources.some((s) => /^\.?\/?$/.test(s));
+      const inside =
+        folder && within(c.dest, p) && (named || program.includes("/") || (readByShell && whole));
       if (c.dest === p || inside) return { path: p, line: c.line };
     }
   }
@@ -444,6 +478,99 @@ export function addPlacedOutputs(
         line: l.line,
       });
     }
+  }
+  return null;
+}
+
+/** `: line 4 runs build.sh, whose text is not known (…)` for scripts RUN steps ran unread. */
+export function unreadScripts(ctx: TransformContext): string {
+  const u = ctx.unreadScripts ?? [];
+  if (u.length === 0) return "";
+  return `; ${u.map((x) => `line ${x.line} runs ${x.script}, whose text is not known (${x.why})`).join("; ")}`;
+}
+
+const SYSTEM_BIN = new Set(["/bin", "/usr/bin", "/sbin", "/usr/sbin"]);
+
+/**
+ * What an entry script runs, from its text: programs built by the builder are copied, the files
+ * its commands name that a build or a COPY put in the builder too; programs it runs by name must
+ * be in the runtime image of the builder's distro (data/commands.yaml baseTools) or installed by
+ * a step the runtime stage replays. Anything else (only the builder has it, or it is not known
+ * where it comes from) leaves the file alone, saying which program.
+ */
+function scriptArtifacts(
+  ctx: TransformContext,
+  text: string,
+  file: string,
+  shell: string | undefined,
+  candidates: Candidate[],
+  add: (a: ArtifactCopy) => void,
+): LeaveAlone | null {
+  const workdir = ctx.facts.finalWorkdir;
+  const needs = entryScriptNeeds(text, file, workdir);
+  const what = `the image runs the script ${file}`;
+  if ("leave" in needs) return leave("artifact-unknown", `${what}: ${needs.leave}`);
+  const tools = baseToolsOf(ctx.facts.baseInfo?.distro);
+  const builderHas = new Set([
+    ...(images.families.find((f) => f.family === ctx.facts.baseInfo?.family)?.programs ?? []),
+    ...ctx.facts.toolchainPackages,
+  ]);
+  const lastBuild = lastBuildIndex(ctx);
+  const match = (p: string) => candidates.find((c) => (c.dir ? within(c.path, p) : c.path === p));
+  const programs = [...needs.programs];
+  if (shell) programs.push(posix.basename(shell));
+  for (const name of programs) {
+    const built = findProduced(ctx, name, candidates, workdir);
+    if (built) {
+      add({ ...built, why: `run by ${file}: ${built.why}` });
+      continue;
+    }
+    if (tools.has(name) || installedForRuntime(ctx, name)) continue;
+    if (builderHas.has(name))
+      return leave(
+        "artifact-unknown",
+        `${what}, which runs ${name}: only the builder has it (the toolchain image or a build-only package)`,
+      );
+    return leave(
+      "artifact-unknown",
+      `${what}, which runs ${name}: no build step produces it and the runtime image of ${ctx.facts.baseInfo?.distro ?? "an unknown distribution"} is not known to have it`,
+    );
+  }
+  for (const need of needs.paths) {
+    if (SYSTEM_BIN.has(posix.dirname(need.path)) && tools.has(posix.basename(need.path))) continue;
+    const hit = match(need.path);
+    if (hit) {
+      const from = hit.whole ? hit.path.replace(/\/$/, "") : need.path;
+      add({ from, to: from, why: `${need.why}, output of line ${hit.line}`, rule: hit.rule, line: hit.line });
+      continue;
+    }
+    const known = ctx.context && !("unknown" in ctx.context) ? ctx.context : null;
+    const copy = contextSourceOf(ctx.doc, known, need.path, Number.MAX_SAFE_INTEGER);
+    if (copy && known && !known.has(copy.file)) {
+      if (need.required)
+        return leave(
+          "artifact-unknown",
+          `${what}, which runs ${need.path}: no build step is seen to produce it and the build context has no ${copy.file}`,
+        );
+      continue;
+    }
+    if (copy) {
+      // A COPY after the last build stays in the runtime stage: the file is there already.
+      if (ctx.doc.instructions.some((i) => i.line === copy.line && i.index > lastBuild)) continue;
+      add({
+        from: need.path,
+        to: need.path,
+        why: `${need.why}, copied from the build context by line ${copy.line}`,
+        rule: "entry-script-file",
+        line: copy.line,
+      });
+      continue;
+    }
+    if (need.required)
+      return leave(
+        "artifact-unknown",
+        `${what}, which runs ${need.path}: no build step produces it and no COPY puts it there`,
+      );
   }
   return null;
 }

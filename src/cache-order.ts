@@ -162,7 +162,8 @@ export function planCacheOrder(
   const usedCopies = new Set<number>();
   for (const run of doc.instructions) {
     if (run.keyword !== "RUN" || run.index > lastBuild || run.stage !== 0) continue;
-    const deps = run.commands.map(depCommand);
+    // A script's commands (src/scripts.ts) have no place of their own in the RUN to split at.
+    const deps = run.commands.filter((c) => !c.script).map(depCommand);
     const first = deps.findIndex((d) => d !== null);
     if (first === -1) continue;
     const dep = deps[first]!;

@@ -1,5 +1,6 @@
 // The library entry point: text in, new text + decisions + diff out. Pure: no I/O.
 import { analyse } from "./analyse.js";
+import { BuildContext } from "./build-context.js";
 import { checkContract } from "./contract.js";
 import { makePatch } from "./diff.js";
 import { explainContract, explainLines, explainLeave, explainPlan } from "./explain.js";
@@ -8,6 +9,7 @@ import { parseDocument } from "./parse/document.js";
 import { INSTRUCTIONS } from "./parse/scan.js";
 import { planConversion } from "./plan.js";
 import { render, type Rendered } from "./render.js";
+import { expandRunScripts } from "./scripts.js";
 import type { TransformContext } from "./transform.js";
 import type { ConvertOptions, ConvertResult, DecisionKind, Document, Reason } from "./types.js";
 
@@ -104,10 +106,20 @@ export function convert(text: string, options: ConvertOptions = {}): ConvertResu
       hasContent ? "skipped" : "unchanged",
     );
   }
+  const input = options.context;
+  const context = input && !("unknown" in input) ? new BuildContext(input) : input;
+  // Scripts RUN steps run (`RUN ./build.sh`) count with their commands (src/scripts.ts).
+  const scripts = expandRunScripts(doc, context);
   const facts = analyse(doc);
   if (options.observed) facts.baseInfo = observedBaseInfo(facts.baseInfo, options.observed);
   result.facts = facts;
-  const ctx: TransformContext = { doc, facts, config: options.config ?? {} };
+  const ctx: TransformContext = {
+    doc,
+    facts,
+    config: options.config ?? {},
+    ...(context ? { context } : {}),
+    ...(scripts.unread.length ? { unreadScripts: scripts.unread } : {}),
+  };
   const planned = planConversion(ctx, options);
   if ("leave" in planned) {
     for (const e of explainLines(doc, facts, null)) result.explanation.push(e);

@@ -99,6 +99,8 @@ const commandsSchema = z.object({
   rules: z.array(ruleSchema),
   /** `why`: what a conversion would have to change, when more can be said than "needs it". */
   toolchainAtRuntime: z.array(matcherSchema.extend({ why: z.string().optional() })),
+  /** Programs a distribution's runtime image has with no install (entry scripts may run them). */
+  baseTools: z.record(z.string(), strList).default({}),
   staticServers: z.array(
     matcherSchema.extend({
       defaultDir: z.string(),

@@ -1,4 +1,5 @@
 // The one interface every ecosystem module in transforms/ implements.
+import type { BuildContext } from "./build-context.js";
 import type {
   ArtifactCopy,
   Detection,
@@ -14,6 +15,10 @@ export interface TransformContext {
   doc: Document;
   facts: Facts;
   config: UserConfig;
+  /** The build context (undefined: none given, as for standard input; `unknown`: not readable). */
+  context?: BuildContext | { unknown: string };
+  /** Scripts RUN steps run that could not be read (no context): named when a file is left. */
+  unreadScripts?: { line: number; script: string; why: string }[];
 }
 
 /**

@@ -37,6 +37,9 @@ export interface ShellCommand {
   /** Offset of the command in the whole file (UTF-16 code units). */
   offset: number;
   text: string;
+  /** A command of a script the RUN runs (its context path), read from the build context: it
+   *  counts as run by the RUN, but has no place of its own in the Dockerfile (offset: the call). */
+  script?: string;
 }
 
 /** An instruction as the editor and the analysers see it. */
