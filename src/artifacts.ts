@@ -218,7 +218,21 @@ export function resolveArtifacts(
     }
     return { artifacts, evidence, script: false };
   }
-  const found = findProduced(ctx, entry.program, candidates, workdir);
+  let found = findProduced(ctx, entry.program, candidates, workdir);
+  // A script from the context inside a folder a build fills (`make` in /src, `COPY run.sh /src/`)
+  // is the script, not a build output: what it runs is looked at below.
+  const inBuildFolder =
+    found && candidates.some((c) => c.dir && !c.whole && within(c.path, found!.from));
+  const known = ctx.context && !("unknown" in ctx.context) ? ctx.context : null;
+  if (
+    found &&
+    known &&
+    inBuildFolder &&
+    !candidates.some((c) => !c.dir && c.path === found!.from)
+  ) {
+    const src = contextSourceOf(ctx.doc, known, found.from, Number.MAX_SAFE_INTEGER);
+    if (src && known.hasFile(src.file)) found = null;
+  }
   let script = false;
   if (found) {
     add(found);
@@ -541,7 +555,13 @@ function scriptArtifacts(
     const hit = match(need.path);
     if (hit) {
       const from = hit.whole ? hit.path.replace(/\/$/, "") : need.path;
-      add({ from, to: from, why: `${need.why}, output of line ${hit.line}`, rule: hit.rule, line: hit.line });
+      add({
+        from,
+        to: from,
+        why: `${need.why}, output of line ${hit.line}`,
+        rule: hit.rule,
+        line: hit.line,
+      });
       continue;
     }
     const known = ctx.context && !("unknown" in ctx.context) ? ctx.context : null;

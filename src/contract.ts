@@ -292,7 +292,10 @@ function execWords(x: string): string[] | null {
 }
 
 function runningProgram(c: ImageContract): string | null {
-  return programOf(c.run)?.program ?? null;
+  const p = programOf(c.run);
+  if (!p) return null;
+  // `sh start.sh` reads start.sh from the working directory: a path, not a PATH lookup.
+  return p.shell && !p.program.includes("/") ? `./${p.program}` : p.program;
 }
 
 /** Package names a RUN of the stage installs (`apk add tini`, `apt-get install -y curl`). */

@@ -8,6 +8,7 @@ import {
 } from "./analyse.js";
 import {
   contextCopies,
+  unreadScripts,
   covers,
   entryProgram,
   lastBuildIndex,
@@ -165,7 +166,8 @@ export function planConversion(
       `the image runs \`${atRuntime.command}\` at start, which needs the toolchain${atRuntime.why ? `: ${atRuntime.why}` : ""}`,
     );
   const builds = facts.lines.filter((l) => l.role === "build" || l.role === "artifact");
-  if (builds.length === 0) return leave("nothing-built", "no build step found: nothing to split");
+  if (builds.length === 0)
+    return leave("nothing-built", `no build step found: nothing to split${unreadScripts(ctx)}`);
   const unparsed = doc.instructions.find((i) => i.keyword === "RUN" && i.shellErrors.length > 0);
   if (unparsed)
     return leave(

@@ -62,8 +62,13 @@ export function contextSourceOf(
       const isFolder = src === "" || (context?.hasFolder(src) ?? false);
       let file: string | undefined;
       if (isFolder) {
-        if (imagePath.startsWith(c.dest === "/" ? "/" : c.dest + "/"))
-          file = posix.join(src, imagePath.slice(c.dest === "/" ? 1 : c.dest.length + 1));
+        // The folder's contents land in the destination: the file must be among them.
+        if (imagePath.startsWith(c.dest === "/" ? "/" : c.dest + "/")) {
+          const inside = normalise(
+            posix.join(src, imagePath.slice(c.dest === "/" ? 1 : c.dest.length + 1)),
+          );
+          if (!context || context.hasFile(inside) || src === "") file = inside;
+        }
       } else if (c.folder || context?.hasFolder(c.dest.slice(1))) {
         if (imagePath === posix.join(c.dest, posix.basename(src))) file = src;
       } else if (imagePath === c.dest) file = src;
@@ -74,8 +79,7 @@ export function contextSourceOf(
 }
 
 export type ScriptText =
-  | { text: string; file: string; line: number }
-  | { why: string; file?: string; line?: number };
+  { text: string; file: string; line: number } | { why: string; file?: string; line?: number };
 
 /** The text of the script at `imagePath`, copied from the context before instruction `before`. */
 export function readScript(
@@ -88,9 +92,9 @@ export function readScript(
   const src = contextSourceOf(doc, context, imagePath, before);
   if (!src) return null;
   if (!input) return { why: "the build context is not known", ...src };
-  if ("unknown" in input) return { why: `the build context is not known (${input.unknown})`, ...src };
-  if (!input.hasFile(src.file))
-    return { why: `${src.file} is not in the build context`, ...src };
+  if ("unknown" in input)
+    return { why: `the build context is not known (${input.unknown})`, ...src };
+  if (!input.hasFile(src.file)) return { why: `${src.file} is not in the build context`, ...src };
   const text = input.read(src.file);
   if (text === undefined)
     return { why: `${src.file} was not read (only .sh files up to the size limit are)`, ...src };
@@ -315,7 +319,9 @@ export function entryScriptNeeds(
     if (rule && (rule.role === "build" || rule.role === "dependency") && !rule.atRuntime)
       return { leave: `it builds at start (${[name, ...args].join(" ").slice(0, 60)})` };
     if (commandData.toolchainAtRuntime.some((m) => matchesCommand(m, name, args)))
-      return { leave: `it runs the toolchain at start (${[name, ...args].join(" ").slice(0, 60)})` };
+      return {
+        leave: `it runs the toolchain at start (${[name, ...args].join(" ").slice(0, 60)})`,
+      };
     if (name.includes("/")) {
       const p = resolvePath(cmd.cwd, name);
       if (p !== resolvePath(cwd, file))
