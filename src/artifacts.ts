@@ -260,13 +260,16 @@ export function resolveArtifacts(
       line: copied.line,
     });
     // With the build context known, the script is read: what it runs must be there at start.
-    if (ctx.context !== undefined) {
-      const read = readScript(ctx.doc, ctx.context, copied.path, Number.MAX_SAFE_INTEGER);
-      if (!read || "why" in read)
-        return leave(
-          "artifact-unknown",
-          `the image runs the script ${copied.path}, whose text is not known: ${read?.why ?? "no COPY from the build context puts it there"}`,
-        );
+    // A file the context does not hold was made by a step not seen; one it holds but whose text
+    // was not read (not a .sh file, too large) is taken as before: every output carried with it.
+    const mapped = known && contextSourceOf(ctx.doc, known, copied.path, Infinity, true);
+    if (mapped && !known!.hasFile(mapped.file))
+      return leave(
+        "artifact-unknown",
+        `the image runs \`${entry.program}\`, which no build step is seen to produce (the build context has no ${mapped.file})${unreadScripts(ctx)}`,
+      );
+    const read = known && readScript(ctx.doc, known, copied.path, Number.MAX_SAFE_INTEGER);
+    if (read && !("why" in read)) {
       const problem = scriptArtifacts(ctx, read.text, read.file, entry.shell, candidates, add);
       if (problem) return problem;
       evidence.push({

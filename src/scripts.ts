@@ -52,6 +52,8 @@ export function contextSourceOf(
   context: BuildContext | null,
   imagePath: string,
   before: number,
+  /** Also a path a folder copy would bring, whether or not the context holds it. */
+  lenient = false,
 ): { file: string; line: number } | null {
   let found: { file: string; line: number } | null = null;
   for (const c of copiesOf(doc)) {
@@ -67,7 +69,7 @@ export function contextSourceOf(
           const inside = normalise(
             posix.join(src, imagePath.slice(c.dest === "/" ? 1 : c.dest.length + 1)),
           );
-          if (!context || context.hasFile(inside) || src === "") file = inside;
+          if (!context || lenient || context.hasFile(inside)) file = inside;
         }
       } else if (c.folder || context?.hasFolder(c.dest.slice(1))) {
         if (imagePath === posix.join(c.dest, posix.basename(src))) file = src;
