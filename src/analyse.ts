@@ -559,9 +559,10 @@ function classifyRun(
       }
       roles.add(rule.role);
       if (rule.role === "build" || rule.role === "artifact") sawBuild = true;
+      const said = c.script ? `${c.script}: ${c.text}` : c.text;
       evidence.push({
         rule: rule.id,
-        match: c.text.length > 120 ? c.text.slice(0, 117) + "..." : c.text,
+        match: said.length > 120 ? said.slice(0, 117) + "..." : said,
         why: ruleWhy(rule.role, rule.ecosystem),
       });
       const out = optionValue(c.args, ["-o", "--output", "--out", "--out-dir"]);
