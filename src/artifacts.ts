@@ -231,7 +231,8 @@ export function resolveArtifacts(
     !candidates.some((c) => !c.dir && c.path === found!.from)
   ) {
     const src = contextSourceOf(ctx.doc, known, found.from, Number.MAX_SAFE_INTEGER);
-    if (src && known.hasFile(src.file)) found = null;
+    // Only a script whose text was read: a stale build output in the context is overwritten.
+    if (src && known.hasFile(src.file) && known.read(src.file) !== undefined) found = null;
   }
   let script = false;
   if (found) {

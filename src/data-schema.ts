@@ -147,7 +147,14 @@ export type ManifestEcosystem = z.infer<typeof manifestEcosystem>;
 const manifestsSchema = z.object({
   ecosystems: z.array(manifestEcosystem),
   harmless: z.array(matcherSchema),
-  read: z.object({ names: strList, suffixes: strList, maxBytes: z.number() }),
+  read: z.object({
+    names: strList,
+    suffixes: strList,
+    maxBytes: z.number(),
+    scripts: z
+      .object({ suffixes: strList, maxBytes: z.number(), max: z.number() })
+      .default({ suffixes: [], maxBytes: 0, max: 0 }),
+  }),
 });
 
 export type DataFiles = {

@@ -99,7 +99,10 @@ export function readScript(
   if (!input.hasFile(src.file)) return { why: `${src.file} is not in the build context`, ...src };
   const text = input.read(src.file);
   if (text === undefined)
-    return { why: `${src.file} was not read (only .sh files up to the size limit are)`, ...src };
+    return {
+      why: `${src.file} was not read (only .sh files within the size and count limits are)`,
+      ...src,
+    };
   return { text, ...src };
 }
 
@@ -112,11 +115,10 @@ function scriptCalled(cmd: ShellCommand): string | null {
     const s = cmd.args[i]!;
     return s.includes("$") ? null : resolvePath(cmd.cwd, s);
   }
-  if (cmd.name.includes("$")) return null;
-  if (cmd.name.endsWith(".sh") || cmd.name.startsWith("./") || cmd.name.startsWith("../"))
-    return resolvePath(cmd.cwd, cmd.name);
-  if (cmd.name.startsWith("/") && cmd.name.endsWith(".sh")) return cmd.name;
-  return null;
+  // `./build.sh`, `scripts/build.sh`, `/src/build.sh` (a bare `build.sh` is a PATH lookup);
+  // `./configure` and other files without the suffix are not taken for shell scripts.
+  if (cmd.name.includes("$") || !cmd.name.endsWith(".sh") || !cmd.name.includes("/")) return null;
+  return resolvePath(cmd.cwd, cmd.name);
 }
 
 /** Command substitutions (`$(nproc)`, `` `date` ``) of a text: their inner texts, nested too. */

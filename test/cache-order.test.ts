@@ -539,7 +539,12 @@ describe("every fixture and corpus file, with a context that holds every manifes
     for (const [name, text] of inputs) {
       const plain = convert(text, {});
       const r = convert(text, { context });
-      if (r.decision !== plain.decision) problems.push(`${name}: ${r.decision}`);
+      // An entry script the context should hold but this one does not (src/scripts.ts) is the
+      // one other thing a context decides.
+      const noScript = /build context has no|the image runs the script/.test(
+        r.reasons[0]?.message ?? "",
+      );
+      if (r.decision !== plain.decision && !noScript) problems.push(`${name}: ${r.decision}`);
       if (r.decision !== "converted") continue;
       steps += r.plan?.cacheOrder?.steps.length ?? 0;
       const lost = preserved(text, r);

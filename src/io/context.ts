@@ -1,6 +1,7 @@
 // The build context read from disk for convert()'s `context` option: the files a `COPY . .` would
 // send (walked, .git skipped, folders .dockerignore excludes not entered), the .dockerignore that
-// applies, and the text of the few files the cache-order checks read (data/manifests.yaml `read`).
+// applies, and the text of the few files the cache-order checks read (data/manifests.yaml `read`)
+// and of shell scripts (`read.scripts`: what entry and build scripts run, src/scripts.ts).
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { BuildContext } from "../build-context.js";
@@ -46,6 +47,8 @@ export function readBuildContext(
   const contents: Record<string, string> = {};
   const names = new Set(manifests.read.names);
   let read = 0;
+  let scriptsRead = 0;
+  const scripts = manifests.read.scripts;
   const stack: [string, number][] = [["", 0]];
   while (stack.length) {
     const [rel, depth] = stack.pop()!;
@@ -67,6 +70,20 @@ export function readBuildContext(
       files.push(p);
       if (files.length > MAX_CONTEXT_FILES)
         return { unknown: `${dir} holds more than ${MAX_CONTEXT_FILES} files` };
+      // Shell scripts (src/scripts.ts) have a budget of their own.
+      const script = scripts.suffixes.some((s) => e.name.endsWith(s));
+      if (script && depth < READ_DEPTH && scriptsRead < scripts.max && !filter?.ignores(p)) {
+        try {
+          const full = path.join(dir, p);
+          if (statSync(full).size <= scripts.maxBytes) {
+            contents[p] = readFileSync(full, "utf8");
+            scriptsRead++;
+          }
+        } catch {
+          // unreadable: the script is said not to be read
+        }
+        continue;
+      }
       const wanted = names.has(e.name) || manifests.read.suffixes.some((s) => e.name.endsWith(s));
       if (wanted && depth < READ_DEPTH && read < READ_MAX && !filter?.ignores(p)) {
         try {
