@@ -271,7 +271,7 @@ export function resolveArtifacts(
       );
     const read = known && readScript(ctx.doc, known, copied.path, Number.MAX_SAFE_INTEGER);
     if (read && !("why" in read)) {
-      const problem = scriptArtifacts(ctx, read.text, read.file, entry.shell, candidates, add);
+      const problem = scriptArtifacts(ctx, read.text, read.file, entry, candidates, add);
       if (problem) return problem;
       evidence.push({
         rule: "entry-script-read",
@@ -508,6 +508,8 @@ export function unreadScripts(ctx: TransformContext): string {
 }
 
 const SYSTEM_BIN = new Set(["/bin", "/usr/bin", "/sbin", "/usr/sbin"]);
+/** Arguments a script given `exec "$@"` may run that every shell has. */
+const BUILTIN_WORDS = new Set(["echo", "printf", "true", "false", "test", "[", ":", "exit"]);
 
 /**
  * What an entry script runs, from its text: programs built by the builder are copied, the files
@@ -520,10 +522,11 @@ function scriptArtifacts(
   ctx: TransformContext,
   text: string,
   file: string,
-  shell: string | undefined,
+  entry: { args: string[]; shell?: string },
   candidates: Candidate[],
   add: (a: ArtifactCopy) => void,
 ): LeaveAlone | null {
+  const shell = entry.shell;
   const workdir = ctx.facts.finalWorkdir;
   const needs = entryScriptNeeds(text, file, workdir);
   const what = `the image runs the script ${file}`;
@@ -537,6 +540,17 @@ function scriptArtifacts(
   const match = (p: string) => candidates.find((c) => (c.dir ? within(c.path, p) : c.path === p));
   const programs = [...needs.programs];
   if (shell) programs.push(posix.basename(shell));
+  // `exec "$@"`: the words after the script (CMD) are a command too.
+  const first = entry.args[0];
+  if (needs.runsArguments && first && !first.startsWith("-") && !first.includes("$")) {
+    if (first.includes("/"))
+      needs.paths.push({
+        path: resolvePath(workdir, first),
+        why: `run by ${file} as its arguments`,
+        required: true,
+      });
+    else if (!programs.includes(first) && !BUILTIN_WORDS.has(first)) programs.push(first);
+  }
   for (const name of programs) {
     const built = findProduced(ctx, name, candidates, workdir);
     if (built) {

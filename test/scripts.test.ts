@@ -100,6 +100,17 @@ describe("convert with entry scripts", () => {
     expect(r.reasons[0]?.message).toMatch(/runs spawn-fcgi: no build step produces it/);
   });
 
+  it('checks the command an `exec "$@"` script is given', () => {
+    const text = (cmd: string) =>
+      `FROM gcc:12\nWORKDIR /src\nCOPY . .\nRUN gcc -O2 -o /usr/local/bin/app main.c\nENTRYPOINT ["/src/run.sh"]\nCMD ${cmd}\n`;
+    const context = ctx('#!/bin/sh\nset -e\nexec "$@"\n');
+    const ok = convert(text('["app", "--port", "80"]'), { context });
+    expect(ok.decision, ok.reasons[0]?.message).toBe("converted");
+    expect(ok.plan?.artifacts.map((a) => a.from)).toContain("/usr/local/bin/app");
+    const git = convert(text('["git", "log"]'), { context });
+    expect(git.reasons[0]?.message).toMatch(/runs git: only the builder has it/);
+  });
+
   it("does not take a context script inside the folder make fills for a build output", () => {
     const text = `FROM gcc:12\nWORKDIR /src\nCOPY . .\nRUN make\nCMD ["./run.sh"]\n`;
     const r = convert(text, { context: ctx("#!/bin/sh\nexec ./server\n") });
