@@ -174,6 +174,8 @@ export interface ResolvedArtifacts {
   evidence: Evidence[];
   /** The entry is a script: the runtime needs a shell. */
   script: boolean;
+  /** A program unpacked from a downloaded archive is copied: it may link the C library. */
+  prebuilt?: boolean;
 }
 
 /**
@@ -219,6 +221,25 @@ export function resolveArtifacts(
     return { artifacts, evidence, script: false };
   }
   let found = findProduced(ctx, entry.program, candidates, workdir);
+  let prebuilt = false;
+  if (!found) {
+    // A program a download-and-install step put in a prefix of its own (`curl … | tar xz -C
+    // /opt/tool`, `./install.sh --prefix=/opt/tool`): the prefix is copied whole.
+    const installs = downloadInstalls(ctx);
+    const got = findProduced(ctx, entry.program, installs.private, workdir);
+    if (got) {
+      found = { ...got, why: `${got.why}: a downloaded archive installed there` };
+      prebuilt = true;
+    } else {
+      const shared = findProduced(ctx, entry.program, installs.shared, workdir);
+      if (shared)
+        return leave(
+          "artifact-unknown",
+          `the image runs \`${entry.program}\`, installed by line ${shared.line} from a downloaded archive into ${installs.shared.find((c) => c.line === shared.line)?.path ?? "a shared folder"}, where what it needs cannot be told from the image's own files`,
+          shared.line,
+        );
+    }
+  }
   // A script from the context inside a folder a build fills (`make` in /src, `COPY run.sh /src/`)
   // is the script, not a build output: what it runs is looked at below.
   const inBuildFolder =
@@ -304,7 +325,59 @@ export function resolveArtifacts(
         line: hit.line,
       });
   }
-  return { artifacts, evidence, script };
+  return { artifacts, evidence, script, ...(prebuilt ? { prebuilt } : {}) };
+}
+
+/** Folders under which one install's files can be told apart: /opt/<x>, /usr/local/<x>. */
+const SHARED_UNDER_LOCAL = new Set(["bin", "sbin", "lib", "lib64", "include", "share", "etc"]);
+function privatePrefix(dir: string): boolean {
+  const m = /^\/(opt|usr\/local)\/([^/]+)\/?$/.exec(dir);
+  if (!m) return false;
+  return (
+    m[1] === "opt" || (!SHARED_UNDER_LOCAL.has(m[2]!) && !["src", "man", "games"].includes(m[2]!))
+  );
+}
+
+/**
+ * Download-and-install steps: an archive fetched (curl/wget, in the step or one before it) and
+ * unpacked (`tar -x -C DIR`, `unzip -d DIR`, or into the step's folder), or an install script run
+ * with `--prefix DIR`. A prefix of its own (`/opt/tool`, `/usr/local/tool`) is a candidate copied
+ * whole; any other folder (`/usr/local`, `/`) is `shared`: what the install wrote there cannot be
+ * told from the image's own files.
+ */
+export function downloadInstalls(ctx: TransformContext): {
+  private: Candidate[];
+  shared: Candidate[];
+} {
+  const out = { private: [] as Candidate[], shared: [] as Candidate[] };
+  let downloaded = false;
+  for (const ins of ctx.doc.instructions) {
+    if (ins.keyword !== "RUN" || ins.stage !== 0) continue;
+    const before = downloaded;
+    if (ins.commands.some((c) => c.name === "curl" || c.name === "wget")) downloaded = true;
+    if (!downloaded && !before) continue;
+    for (const cmd of ins.commands) {
+      let dir: string | undefined;
+      if (cmd.name === "tar" && /^-?[a-zA-Z]*x/.test(cmd.args[0] ?? "")) {
+        dir = option(cmd.args, ["-C", "--directory"]) ?? cmd.cwd;
+      } else if (cmd.name === "unzip") {
+        dir = option(cmd.args, ["-d"]) ?? cmd.cwd;
+      } else if (/(^|\/)install(\.sh)?$/.test(cmd.name) && cmd.name !== "install") {
+        dir = option(cmd.args, ["--prefix", "-prefix", "--install-dir"]);
+      }
+      if (!dir || dir.includes("$")) continue;
+      const path = resolvePath(cmd.cwd, dir).replace(/\/?$/, "/");
+      const c: Candidate = {
+        path,
+        dir: true,
+        whole: true,
+        line: ins.line,
+        rule: "download-install",
+      };
+      (privatePrefix(path) ? out.private : out.shared).push(c);
+    }
+  }
+  return out;
 }
 
 /** An output deleted again by a later `rm` (`rm -rf /go` after copying the binary out). */

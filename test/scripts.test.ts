@@ -146,3 +146,26 @@ describe("convert with build scripts", () => {
     );
   });
 });
+
+describe("download-and-install steps (downloadInstalls)", () => {
+  const C = (install: string, entry: string) =>
+    `FROM gcc:12\nRUN apt-get update && apt-get install -y curl\n${install}\nWORKDIR /src\nCOPY . .\nRUN gcc -O2 -o /usr/local/bin/app main.c\nENTRYPOINT ["${entry}"]\nCMD ["app"]\n`;
+  it("copies a private prefix an install script filled", () => {
+    const r = convert(
+      C(
+        "RUN curl -fsSL https://example.com/x.tgz | tar xz -C /tmp && /tmp/x/install.sh --prefix=/opt/x",
+        "/opt/x/bin/x",
+      ),
+    );
+    expect(r.decision, r.reasons[0]?.message).toBe("converted");
+    expect(r.plan?.artifacts.map((a) => a.from)).toContain("/opt/x");
+  });
+  it("leaves an archive unpacked into a shared folder, or one never downloaded", () => {
+    const shared = convert(
+      C("RUN wget -qO- https://example.com/x.tgz | tar xz -C /usr/local", "/usr/local/x/../bin/x"),
+    );
+    expect(shared.reasons[0]?.message).toMatch(/from a downloaded archive into \/usr\/local\//);
+    const local = convert(C("COPY x.tgz /tmp/\nRUN tar xzf /tmp/x.tgz -C /opt/x", "/opt/x/x"));
+    expect(local.decision).toBe("skipped");
+  });
+});

@@ -76,10 +76,14 @@ const go: Transform = {
     const resolved = resolveArtifacts(ctx, list);
     if ("leave" in resolved) return resolved;
     const native = nativeClass(ctx);
-    const runtimeClass = cgoOff ? "static" : native.runtimeClass;
+    // A downloaded program copied with it may link the C library: not a static runtime.
+    const static_ = cgoOff && !resolved.prebuilt;
+    const runtimeClass = static_ ? "static" : native.runtimeClass;
     return {
       runtimeClass,
-      runtimeWhy: cgoOff ? cgoWhy : `${cgoWhy}; ${native.runtimeWhy}`,
+      runtimeWhy: static_
+        ? cgoWhy
+        : `${resolved.prebuilt ? "the image runs a program from a downloaded archive" : cgoWhy}; ${native.runtimeWhy}`,
       artifacts: resolved.artifacts,
       needsShell: resolved.script,
       evidence: resolved.evidence,

@@ -60,8 +60,9 @@ const rust: Transform = {
     if ("leave" in resolved) return resolved;
     const native = nativeClass(ctx);
     return {
-      runtimeClass: musl ? "static" : native.runtimeClass,
-      runtimeWhy: musl ? "built for a musl target: a static binary" : native.runtimeWhy,
+      runtimeClass: musl && !resolved.prebuilt ? "static" : native.runtimeClass,
+      runtimeWhy:
+        musl && !resolved.prebuilt ? "built for a musl target: a static binary" : native.runtimeWhy,
       artifacts: resolved.artifacts,
       needsShell: resolved.script,
       evidence: resolved.evidence,
