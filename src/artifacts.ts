@@ -222,6 +222,8 @@ export function resolveArtifacts(
   }
   let found = findProduced(ctx, entry.program, candidates, workdir);
   let prebuilt = false;
+  /** A download-and-install step into a shared folder may have put the program there. */
+  let shared: { line: number; into: string } | undefined;
   if (!found) {
     // A program a download-and-install step put in a prefix of its own (`curl … | tar xz -C
     // /opt/tool`, `./install.sh --prefix=/opt/tool`): the prefix is copied whole.
@@ -231,13 +233,9 @@ export function resolveArtifacts(
       found = { ...got, why: `${got.why}: a downloaded archive installed there` };
       prebuilt = true;
     } else {
-      const shared = findProduced(ctx, entry.program, installs.shared, workdir);
-      if (shared)
-        return leave(
-          "artifact-unknown",
-          `the image runs \`${entry.program}\`, installed by line ${shared.line} from a downloaded archive into ${installs.shared.find((c) => c.line === shared.line)?.path ?? "a shared folder"}, where what it needs cannot be told from the image's own files`,
-          shared.line,
-        );
+      const hit = findProduced(ctx, entry.program, installs.shared, workdir);
+      const into = installs.shared.find((c) => c.line === hit?.line)?.path;
+      if (hit && into) shared = { line: hit.line, into };
     }
   }
   // A script from the context inside a folder a build fills (`make` in /src, `COPY run.sh /src/`)
@@ -265,6 +263,12 @@ export function resolveArtifacts(
     });
   } else {
     const copied = fromContext(ctx, entry.program, workdir, entry.shell !== undefined);
+    if (!copied && shared)
+      return leave(
+        "artifact-unknown",
+        `the image runs \`${entry.program}\`, installed by line ${shared.line} from a downloaded archive into ${shared.into}, where what it needs cannot be told from the image's own files`,
+        shared.line,
+      );
     if (!copied) {
       return {
         leave: {
