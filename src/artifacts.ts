@@ -242,7 +242,7 @@ export function resolveArtifacts(
   // is the script, not a build output: what it runs is looked at below.
   const inBuildFolder =
     found && candidates.some((c) => c.dir && !c.whole && within(c.path, found!.from));
-  const known = ctx.context && !("unknown" in ctx.context) ? ctx.context : null;
+  const known = ctx.buildContext && !("unknown" in ctx.buildContext) ? ctx.buildContext : null;
   if (
     found &&
     known &&
@@ -659,7 +659,7 @@ function scriptArtifacts(
       });
       continue;
     }
-    const known = ctx.context && !("unknown" in ctx.context) ? ctx.context : null;
+    const known = ctx.buildContext && !("unknown" in ctx.buildContext) ? ctx.buildContext : null;
     const copy = contextSourceOf(ctx.doc, known, need.path, Number.MAX_SAFE_INTEGER);
     if (copy && known && !known.has(copy.file)) {
       if (need.required)

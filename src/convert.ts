@@ -107,9 +107,9 @@ export function convert(text: string, options: ConvertOptions = {}): ConvertResu
     );
   }
   const input = options.context;
-  const context = input && !("unknown" in input) ? new BuildContext(input) : input;
+  const buildContext = input && !("unknown" in input) ? new BuildContext(input) : input;
   // Scripts RUN steps run (`RUN ./build.sh`) count with their commands (src/scripts.ts).
-  const scripts = expandRunScripts(doc, context);
+  const scripts = expandRunScripts(doc, buildContext);
   const facts = analyse(doc);
   if (options.observed) facts.baseInfo = observedBaseInfo(facts.baseInfo, options.observed);
   result.facts = facts;
@@ -117,7 +117,7 @@ export function convert(text: string, options: ConvertOptions = {}): ConvertResu
     doc,
     facts,
     config: options.config ?? {},
-    ...(context ? { context } : {}),
+    ...(buildContext ? { buildContext } : {}),
     ...(scripts.unread.length ? { unreadScripts: scripts.unread } : {}),
   };
   const planned = planConversion(ctx, options);

@@ -15,8 +15,9 @@ export interface TransformContext {
   doc: Document;
   facts: Facts;
   config: UserConfig;
-  /** The build context (undefined: none given, as for standard input; `unknown`: not readable). */
-  context?: BuildContext | { unknown: string };
+  /** The build context as BuildContext (undefined: none given, as for standard input; `unknown`:
+   *  not readable): entry and build scripts (src/scripts.ts). */
+  buildContext?: BuildContext | { unknown: string };
   /** Scripts RUN steps run that could not be read (no context): named when a file is left. */
   unreadScripts?: { line: number; script: string; why: string }[];
 }
