@@ -242,6 +242,16 @@ export function checkContract(
       continue;
     const words = ins.exec ?? ins.args.split(/\s+/).filter((w) => !w.startsWith("--"));
     for (const src of words.slice(0, -1)) {
+      const repository = plan.repositoryFiles?.find((r) => r.files.includes(src));
+      if (repository) {
+        const step = facts.lines[repository.step]!;
+        items.push({
+          field: `COPY --from=${from} ${src}`,
+          status: "same",
+          detail: `written by line ${step.line}, which sets up the package repository`,
+        });
+        continue;
+      }
       const artifact = plan.artifacts.find((a) => a.from === src);
       const line = artifact ? facts.lines.find((l) => l.line === artifact.line) : undefined;
       const producing = line && PRODUCING.has(line.role);

@@ -17,6 +17,7 @@ import { planCacheOrder } from "./cache-order.js";
 import { images, matchesEntry, normaliseRepo, packages } from "./data.js";
 import { debianRuntimeLibs } from "./debian-libs.js";
 import { parseShell } from "./parse/shell.js";
+import { repositoryStep } from "./apt-repository.js";
 import { fitRuntime, LIBC_FREE_CLASSES, type Fitted } from "./release-fit.js";
 import { withObserved, type ObservedPackages } from "./observed.js";
 import { osRelease, type OsRelease } from "./releases.js";
@@ -101,7 +102,6 @@ function contextFileLeftBehind(
   return null;
 }
 
-/** Commands that add a package source (apt-key alone only trusts a key: not counted). */
 /**
  * npm/Yarn/pnpm workspaces: node_modules holds links to the members' folders. A runtime stage that
  * copies node_modules without those folders would start with dangling links, so it is not made.
@@ -139,6 +139,60 @@ export function addsPackageRepository(ins: InstructionNode): boolean {
     ins.keyword === "RUN" &&
     ins.commands.some((c) => REPO_COMMANDS.has(c.name) || /\/etc\/apt\/sources\.list/.test(c.text))
   );
+}
+
+/** The first carried RUN after an instruction that installs packages (a runtime-setup step). */
+function firstCarriedInstall(
+  ctx: TransformContext,
+  carried: number[],
+  after: number,
+): number | undefined {
+  return carried.find(
+    (i) =>
+      i > after &&
+      ctx.doc.instructions[i]!.keyword === "RUN" &&
+      ctx.facts.lines[i]!.role === "runtime-setup",
+  );
+}
+
+type RepositoryCopy = NonNullable<RuntimePlan["repositoryFiles"]>[number];
+
+/** Programs a repository step runs that the runtime image need not have. */
+const FETCH_TOOLS = new Set(["curl", "wget", "gpg", "gpg2", "apt-key"]);
+
+/**
+ * Repository steps (a key fetched and trusted, a source written) whose repository a carried step
+ * installs from. The runtime stage gets the files they wrote, copied from the builder, instead of
+ * running them again without curl or gpg; a carried one that fetches is taken out of the carry.
+ * Left alone when a step's files cannot be told.
+ */
+function carryRepositories(
+  ctx: TransformContext,
+  carried: number[],
+  runtimeInstalls: boolean,
+): RepositoryCopy[] | LeaveAlone {
+  const out: RepositoryCopy[] = [];
+  const lastBuild = lastBuildIndex(ctx);
+  for (const ins of ctx.doc.instructions) {
+    if (ins.keyword !== "RUN" || ins.index > lastBuild) continue;
+    const step = repositoryStep(ins);
+    if (!step) continue;
+    const isCarried = carried.includes(ins.index);
+    if (isCarried && !ins.commands.some((c) => FETCH_TOOLS.has(c.name))) continue;
+    // Installed from it: a carried step after it, else the runtime packages the plan adds.
+    const before =
+      firstCarriedInstall(ctx, carried, ins.index) ?? (runtimeInstalls ? -1 : undefined);
+    if (before === undefined) continue;
+    if (step.kind === "unknown")
+      return leave(
+        "unsupported",
+        `line ${ins.line} sets up a package repository that ${before < 0 ? "the runtime stage's package install" : `line ${ctx.doc.instructions[before]!.line}`} may install from, and ${step.why}: it cannot be copied to the runtime stage`,
+        ins.line,
+      );
+    if (isCarried) carried.splice(carried.indexOf(ins.index), 1);
+    out.push({ step: ins.index, before, files: step.files });
+  }
+  return out;
 }
 
 export function planConversion(
@@ -249,25 +303,6 @@ export function planConversion(
     carried.push(update.index);
   }
   carried.sort((a, b) => a - b);
-  // A package repository added by a step that stays in the builder: carried installs after it
-  // would look for packages the runtime stage's sources do not have (or get other versions).
-  const repoLine = doc.instructions.find(
-    (i) => !carried.includes(i.index) && addsPackageRepository(i),
-  );
-  const installsAfter =
-    repoLine &&
-    carried.find(
-      (i) =>
-        i > repoLine.index &&
-        doc.instructions[i]!.keyword === "RUN" &&
-        facts.lines[i]!.role === "runtime-setup",
-    );
-  if (repoLine && installsAfter !== undefined)
-    return leave(
-      "unsupported",
-      `line ${repoLine.line} adds a package repository that line ${doc.instructions[installsAfter]!.line} installs from after it; carrying the repository to the runtime stage is not supported`,
-      repoLine.line,
-    );
   // A carried step that adds a repository runs in the runtime stage with what the carried steps
   // before it installed: the tool it calls must come from one of them (or the image).
   for (const i of carried) {
@@ -335,6 +370,27 @@ export function planConversion(
   );
   if ("leave" in runtime) return runtime;
   if (runtime.names.length) needsShell = true;
+  const repositoryFiles = carryRepositories(ctx, carried, runtime.names.length > 0);
+  if ("leave" in repositoryFiles) return repositoryFiles;
+  const copiedRepository = new Set(repositoryFiles.map((r) => r.step));
+  // A package repository added by a step that stays in the builder: carried installs after it
+  // would look for packages the runtime stage's sources do not have (or get other versions).
+  const repoLine = doc.instructions.find(
+    (i) => !carried.includes(i.index) && !copiedRepository.has(i.index) && addsPackageRepository(i),
+  );
+  const installsAfter = repoLine && firstCarriedInstall(ctx, carried, repoLine.index);
+  if (repoLine && installsAfter !== undefined)
+    return leave(
+      "unsupported",
+      `line ${repoLine.line} adds a package repository that line ${doc.instructions[installsAfter]!.line} installs from after it; carrying the repository to the runtime stage is not supported`,
+      repoLine.line,
+    );
+  if (repoLine && repoLine.index < lastBuild && runtime.names.length)
+    return leave(
+      "unsupported",
+      `line ${repoLine.line} adds a package repository, and the runtime stage installs ${runtime.names.join(", ")}, which may come from it; carrying the repository to the runtime stage is not supported`,
+      repoLine.line,
+    );
 
   const chosen = chooseImage(ctx, tp.runtimeClass, needsShell, options, tp.imageVars ?? {});
   if ("leave" in chosen) return chosen;
@@ -370,6 +426,7 @@ export function planConversion(
     artifacts,
     runtimePackages: runtime.names,
     carried,
+    ...(repositoryFiles.length ? { repositoryFiles } : {}),
     builderOnly: [...builderOnly].sort((a, b) => a - b),
     ...(tp.builderSteps?.length ? { builderSteps: tp.builderSteps } : {}),
     droppedEnv,

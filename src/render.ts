@@ -27,7 +27,12 @@ export function runtimeHeader(ctx: TransformContext, planned: Planned): string[]
     lines.push(`${kw("ARG")} ${a}`);
   const extra = plan.extraSteps.map((s) => s.replace(/^(RUN|COPY|ENV)\b/, (m) => kw(m)));
   // Runtime packages may come from a package repository a carried step adds: install after it.
-  const afterRepository = carriedIns.some(addsPackageRepository);
+  const repositories = plan.repositoryFiles ?? [];
+  const afterRepository = repositories.length > 0 || carriedIns.some(addsPackageRepository);
+  const copyRepository = (before: number) => {
+    for (const r of repositories.filter((r) => r.before === before))
+      for (const f of r.files) lines.push(`${kw("COPY")} --from=${builderName} ${f} ${f}`);
+  };
   if (!afterRepository) lines.push(...extra);
   let user: string | null = null;
   let setsWorkdir = false;
@@ -44,9 +49,13 @@ export function runtimeHeader(ctx: TransformContext, planned: Planned): string[]
     }
     if (ins.keyword === "USER") user = ins.args;
     if (ins.keyword === "WORKDIR") setsWorkdir = true;
+    copyRepository(ins.index);
     lines.push(ins.raw);
   }
-  if (afterRepository) lines.push(...extra);
+  if (afterRepository) {
+    copyRepository(-1);
+    lines.push(...extra);
+  }
   // A toolchain image's own WORKDIR (/go in golang) is part of the contract too.
   if (!setsWorkdir && facts.finalWorkdir !== "/" && !tail.some((i) => i.keyword === "WORKDIR")) {
     lines.push(`${kw("WORKDIR")} ${facts.finalWorkdir}`);

@@ -233,17 +233,6 @@ const python: Transform = {
         "nothing-built",
         `nothing is compiled (no compiler or -dev package) and ${base.ref} is already slim`,
       );
-    const aptRepo = ctx.doc.instructions.find(
-      (i) =>
-        i.keyword === "RUN" && /apt-key|\/etc\/apt\/sources\.list|add-apt-repository/.test(i.args),
-    );
-    if (aptRepo)
-      return leave(
-        "unsupported",
-        `line ${aptRepo.line} adds a package repository: carrying it to the runtime stage is not supported`,
-        aptRepo.line,
-      );
-
     const workdir = ctx.facts.finalWorkdir;
     const lastBuild = lastBuildIndex(ctx);
     // The installs stay as written: they land in the virtualenv because it is created before the
