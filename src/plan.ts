@@ -443,6 +443,7 @@ export function planConversion(
       : {}),
     ...(afterCopySteps.length ? { afterCopySteps } : {}),
     ...(tp.builderInserts?.length ? { builderInserts: tp.builderInserts } : {}),
+    ...(tp.rewrites?.length ? { rewrites: tp.rewrites } : {}),
     declaredChanges: tp.declaredChanges ?? [],
     notes: [...(tp.notes ?? []), ...runtime.notes],
   };

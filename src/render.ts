@@ -225,6 +225,14 @@ export function render(ctx: TransformContext, planned: Planned): Rendered {
     if (prev && from <= prev[1]) prev[1] = Math.max(prev[1], end);
     else removals.push([from, end]);
   }
+  // Tail lines rewritten in place (never moved, so no removal touches them).
+  for (const r of planned.plan.rewrites ?? []) {
+    const ins = doc.instructions[r.index]!;
+    edits.push({
+      range: { start: textDoc.positionAt(ins.start), end: textDoc.positionAt(ins.end) },
+      newText: r.text,
+    });
+  }
   for (const [start, end] of removals) {
     edits.push({
       range: { start: textDoc.positionAt(start), end: textDoc.positionAt(end) },

@@ -1,6 +1,7 @@
 // The one interface every ecosystem module in transforms/ implements.
 import type {
   ArtifactCopy,
+  BuildContextInput,
   Detection,
   Document,
   Evidence,
@@ -14,6 +15,8 @@ export interface TransformContext {
   doc: Document;
   facts: Facts;
   config: UserConfig;
+  /** The build context when known (files and the texts of the manifests read), else null. */
+  context?: BuildContextInput | null;
 }
 
 /**
@@ -46,6 +49,11 @@ export interface TransformPlan {
   builderInserts?: { before: number; lines: string[]; why: string }[];
   /** Dockerfile lines added to the runtime stage after the copies (e.g. a server config). */
   extraSteps?: string[];
+  /**
+   * Instructions of the tail rewritten in place (`poetry run X` started as `X` with the virtualenv
+   * on PATH); each must also be a declared change.
+   */
+  rewrites?: { index: number; text: string }[];
   /** Dockerfile lines added to the runtime stage after the copies from the builder (checks). */
   afterCopySteps?: string[];
   /** Contract fields the plan changes on purpose, each with the reason. */

@@ -210,6 +210,8 @@ export interface RuntimePlan {
    * index, or -1 for the package install the plan adds) (src/apt-repository.ts).
    */
   repositoryFiles?: { step: number; before: number; files: string[] }[];
+  /** Instructions of the tail rewritten in place, as declared changes say. */
+  rewrites?: { index: number; text: string }[];
   /** Lines added to the runtime stage after the copies from the builder. */
   afterCopySteps?: string[];
   /** The builder's FROM image pinned to the release it is built on today, and why. */
