@@ -40,6 +40,11 @@ const imagesSchema = z.object({
   shellPrograms: strList,
   alpinePrograms: strList,
   runtimeImages: z.record(z.string(), z.record(z.string(), z.string())),
+  /**
+   * Per runtime class, the interpreters its images have: a step after the build that runs only
+   * these (and shell programs) runs in the runtime stage as it did in the builder.
+   */
+  runtimeInterpreters: z.record(z.string(), strList).default({}),
   /** Debian major versions distroless images are published for; the first is the default. */
   distrolessDebian: strList.min(1),
   /** --resolve: per package database, the packages whose libraries distroless cc and slim images hold. */

@@ -29,6 +29,7 @@ import type {
   Detection,
   InstructionNode,
   RuntimePlan,
+  ShellCommand,
 } from "./types.js";
 
 /** Programs a step after the build may run in the runtime stage without the toolchain. */
@@ -61,6 +62,23 @@ const RUNTIME_SAFE = new Set([
   "gosu",
   "su-exec",
 ]);
+
+/** `pip install`, `python -m pip install`, `npm ci`, `gem install`…: a package install. */
+function installsPackages(c: ShellCommand): boolean {
+  const words =
+    /^python[\d.]*$|^pypy3?$/.test(c.name) && c.args[0] === "-m"
+      ? c.args.slice(1)
+      : [c.name, ...c.args];
+  const [tool, sub] = [
+    words[0]?.replace(/^.*\//, "") ?? "",
+    words.find((w, i) => i > 0 && !w.startsWith("-")) ?? "",
+  ];
+  return (
+    /^(pip[\d.]*|npm|yarn|pnpm|gem|bundle|bundler|composer|pecl|pear|easy_install|poetry|pipenv)$/.test(
+      tool,
+    ) && /^(install|i|ci|add|update|upgrade|sync|require)$/.test(sub)
+  );
+}
 
 export interface Planned {
   detection: Detection;
@@ -251,7 +269,7 @@ export function planConversion(
   const lastBuild = lastBuildIndex(ctx);
   const builderOnly = new Set(tp.builderOnly ?? []);
   const carried: number[] = [];
-  const tailProblems: string[] = [];
+  const tailSteps: { line: number; programs: string[]; installs: boolean }[] = [];
   let needsShell = tp.needsShell ?? false;
   for (const ins of doc.instructions) {
     // Not the FROM, nor global ARGs before it (referencedGlobalArgs re-declares those).
@@ -267,7 +285,11 @@ export function planConversion(
           .map((c) => c.name)
           .filter((n) => !RUNTIME_SAFE.has(n) && !n.startsWith("/"));
         if (unsafe.length)
-          tailProblems.push(`line ${ins.line} runs ${unsafe.join(", ")} after the build`);
+          tailSteps.push({
+            line: ins.line,
+            programs: [...new Set(unsafe)],
+            installs: ins.commands.some(installsPackages),
+          });
         needsShell = true;
       }
       continue; // the tail stays where it is and becomes the runtime stage's end
@@ -330,11 +352,6 @@ export function planConversion(
       `the command the image runs reads ${missing.path}, copied from the build context by line ${missing.line}, and the runtime stage would not have it`,
       missing.line,
     );
-  if (tailProblems.length)
-    return leave(
-      "unsupported",
-      `steps after the last build need tools the runtime image may lack: ${tailProblems.join("; ")}`,
-    );
 
   // ENV that only steers the build is dropped unless something carried refers to it.
   const carriedText = [
@@ -394,6 +411,22 @@ export function planConversion(
 
   const chosen = chooseImage(ctx, tp.runtimeClass, needsShell, options, tp.imageVars ?? {});
   if ("leave" in chosen) return chosen;
+  // Steps after the build run in the runtime stage: only with programs its image has (its
+  // interpreter: `python manage.py collectstatic`), never a package install.
+  const interpreters = images.runtimeInterpreters[chosen.cls ?? tp.runtimeClass] ?? [];
+  const tailProblems = tailSteps
+    .map((t) => ({ ...t, lacking: t.programs.filter((p) => !interpreters.includes(p)) }))
+    .filter((t) => t.lacking.length > 0 || t.installs)
+    .map((t) =>
+      t.lacking.length
+        ? `line ${t.line} runs ${t.lacking.join(", ")} after the build`
+        : `line ${t.line} installs packages after the build`,
+    );
+  if (tailProblems.length)
+    return leave(
+      "unsupported",
+      `steps after the last build need tools the runtime image may lack: ${tailProblems.join("; ")}`,
+    );
 
   // Artifacts that a step of the tail copies from the context are already there.
   const tailDests = contextCopies(ctx)

@@ -239,9 +239,12 @@ const python: Transform = {
     const base = ctx.facts.base!;
     const tag = base.tag.toLowerCase();
     const isPypy = ctx.facts.baseInfo?.family === "pypy";
-    // PyPy 2 has no venv module.
-    if (isPypy && /^2(\b|[.-])/.test(tag))
-      return leave("unsupported", `${base.ref} is PyPy 2, which has no venv module`);
+    // Python 2 (CPython or PyPy) has no venv module: the virtualenv cannot be made.
+    if (/^2(\b|[.-])/.test(tag))
+      return leave(
+        "unsupported",
+        `${base.ref} is ${isPypy ? "PyPy" : "Python"} 2, which has no venv module`,
+      );
     const evidence: Evidence[] = [];
     const installs = allCommands(ctx)
       .map(({ ins, cmd }) => ({ ins, cmd, pip: pipInstall(cmd) }))
