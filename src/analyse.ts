@@ -5,6 +5,7 @@ import {
   familyOf,
   findMatcher,
   images,
+  matchesEntry,
   normaliseRepo,
   packages,
 } from "./data.js";
@@ -265,6 +266,8 @@ export function isBuildOnlyPackage(manager: string, name: string): boolean {
   const list =
     packages.buildOnly[manager === "dnf" || manager === "microdnf" ? "yum" : manager] ?? [];
   if (list.includes(name)) return true;
+  // Entries written /…/ name a family of packages (gcc-13, clang-17).
+  if (list.some((e) => e.startsWith("/") && matchesEntry(e, name))) return true;
   const suffix = packages.devSuffix[manager];
   return !!suffix && name.endsWith(suffix);
 }

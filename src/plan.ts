@@ -159,7 +159,7 @@ export function addsPackageRepository(ins: InstructionNode): boolean {
   );
 }
 
-/** The first carried RUN after an instruction that installs packages (a runtime-setup step). */
+/** The first carried RUN after an instruction that installs packages. */
 function firstCarriedInstall(
   ctx: TransformContext,
   carried: number[],
@@ -169,7 +169,8 @@ function firstCarriedInstall(
     (i) =>
       i > after &&
       ctx.doc.instructions[i]!.keyword === "RUN" &&
-      ctx.facts.lines[i]!.role === "runtime-setup",
+      ctx.facts.lines[i]!.role === "runtime-setup" &&
+      ctx.facts.lines[i]!.packages.length > 0,
   );
 }
 
@@ -198,13 +199,18 @@ function carryRepositories(
     const isCarried = carried.includes(ins.index);
     if (isCarried && !ins.commands.some((c) => FETCH_TOOLS.has(c.name))) continue;
     // Installed from it: a carried step after it, else the runtime packages the plan adds.
-    const before =
+    const install =
       firstCarriedInstall(ctx, carried, ins.index) ?? (runtimeInstalls ? -1 : undefined);
-    if (before === undefined) continue;
+    if (install === undefined) continue;
+    // Placed before the first carried RUN after the step (a source line it needs the key for).
+    const before =
+      install < 0
+        ? -1
+        : carried.find((i) => i > ins.index && ctx.doc.instructions[i]!.keyword === "RUN")!;
     if (step.kind === "unknown")
       return leave(
         "unsupported",
-        `line ${ins.line} sets up a package repository that ${before < 0 ? "the runtime stage's package install" : `line ${ctx.doc.instructions[before]!.line}`} may install from, and ${step.why}: it cannot be copied to the runtime stage`,
+        `line ${ins.line} sets up a package repository that ${install < 0 ? "the runtime stage's package install" : `line ${ctx.doc.instructions[install]!.line}`} may install from, and ${step.why}: it cannot be copied to the runtime stage`,
         ins.line,
       );
     if (isCarried) carried.splice(carried.indexOf(ins.index), 1);
