@@ -15,7 +15,12 @@ import {
   scoreEcosystem,
   type Candidate,
 } from "../src/artifacts.js";
-import { commands as commandData, matchesCommand, type CommandRule } from "../src/data.js";
+import {
+  commands as commandData,
+  matchesCommand,
+  packages,
+  type CommandRule,
+} from "../src/data.js";
 import { resolvePath } from "../src/parse/shell.js";
 import type { Transform, TransformContext } from "../src/transform.js";
 import type { ShellCommand } from "../src/types.js";
@@ -75,6 +80,43 @@ function candidates(ctx: TransformContext): Candidate[] {
   return list;
 }
 
+/**
+ * A toolchain image that installs -dev libraries itself (crystallang/crystal): their runtime
+ * packages (data/packages.yaml runtimeSets `<family>-image`, through runtimeCounterparts on the
+ * builder's release) are installed in the runtime stage, where a program may link them.
+ */
+function imageLibraries(
+  ctx: TransformContext,
+): { step: string; note: string } | { leave: { code: string; message: string } } | null {
+  const info = ctx.facts.baseInfo;
+  const set = info?.family ? packages.runtimeSets[`${info.family}-image`] : undefined;
+  if (!info || !set) return null;
+  const manager = info.distro === "alpine" ? "apk" : "apt";
+  const release = (info.distro === "alpine" ? info.os?.version : info.os?.codename) ?? "";
+  const table = packages.runtimeCounterparts[manager] ?? {};
+  const names: string[] = [];
+  for (const dev of set[manager] ?? []) {
+    const c = table[dev];
+    const name = typeof c === "string" ? c : (c?.[release] ?? c?.["default"]);
+    if (!name)
+      return {
+        leave: {
+          code: "runtime-library-unknown",
+          message: `${ctx.facts.base?.ref} has ${dev}; its runtime package on ${release || "this release"} is not in data/packages.yaml`,
+        },
+      };
+    names.push(name);
+  }
+  const list = [...new Set(names)].join(" ");
+  return {
+    step:
+      manager === "apk"
+        ? `RUN apk add --no-cache ${list}`
+        : `RUN apt-get update && apt-get install -y --no-install-recommends ${list} && rm -rf /var/lib/apt/lists/*`,
+    note: `${ctx.facts.base?.ref} comes with ${(set[manager] ?? []).join(", ")}: a program may link them, so the runtime stage installs ${list}`,
+  };
+}
+
 const native: Transform = {
   id: "native",
   describe:
@@ -95,11 +137,14 @@ const native: Transform = {
   plan(ctx) {
     const resolved = resolveArtifacts(ctx, candidates(ctx));
     if ("leave" in resolved) return resolved;
+    const libraries = imageLibraries(ctx);
+    if (libraries && "leave" in libraries) return libraries;
     return {
       ...nativeClass(ctx),
       artifacts: resolved.artifacts,
-      needsShell: resolved.script,
+      needsShell: resolved.script || !!libraries,
       evidence: resolved.evidence,
+      ...(libraries && { extraSteps: [libraries.step], notes: [libraries.note] }),
     };
   },
 };
