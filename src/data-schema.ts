@@ -90,6 +90,11 @@ const ruleSchema = z.object({
       default: z.enum(["cwd-stem", "source-stem", "dir", "target"]),
       ext: z.string().optional(),
       dir: z.string().optional(),
+      /**
+       * `dir` holds one program per target (shards build → bin/): the words after the
+       * subcommand name targets (bin/<target>); without any, the whole folder is the output.
+       */
+      targets: z.boolean().optional(),
     })
     .optional(),
 });

@@ -46,9 +46,23 @@ function outputOf(rule: CommandRule, cmd: ShellCommand, env: Record<string, stri
   const at = (p: string) => resolvePath(cmd.cwd, expand(p, { ...env, ...cmd.assignments }));
   const named = flagValue(cmd.args, out.flags);
   if (named) return [{ path: at(named), dir: false, line: 0, rule: rule.id }];
+  const words = cmd.args.filter((a) => !a.startsWith("-"));
+  if (out.default === "dir" && out.targets) {
+    // shards build [target…]: bin/<target> each, or every target of shard.yml in bin/.
+    const targets = words.slice(rule.sub?.length ?? 0);
+    if (targets.length)
+      return targets.map((t) => ({
+        path: at(posix.join(out.dir!, t)),
+        dir: false,
+        line: 0,
+        rule: rule.id,
+      }));
+    return [
+      { path: at(out.dir!).replace(/\/?$/, "/"), dir: true, whole: true, line: 0, rule: rule.id },
+    ];
+  }
   if (out.default === "dir")
     return [{ path: at(out.dir!).replace(/\/?$/, "/"), dir: true, line: 0, rule: rule.id }];
-  const words = cmd.args.filter((a) => !a.startsWith("-"));
   if (out.default === "target") {
     // dune build ./bin/main.exe → _build/default/bin/main.exe
     return words
