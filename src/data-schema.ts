@@ -95,6 +95,8 @@ const ruleSchema = z.object({
        * subcommand name targets (bin/<target>); without any, the whole folder is the output.
        */
       targets: z.boolean().optional(),
+      /** Flags without which the command writes no usable output (cabal install's copy method). */
+      requires: strList.optional(),
     })
     .optional(),
 });

@@ -21,6 +21,7 @@ import {
   packages,
   type CommandRule,
 } from "../src/data.js";
+import { debianRuntimeLibs } from "../src/debian-libs.js";
 import { resolvePath } from "../src/parse/shell.js";
 import type { Transform, TransformContext } from "../src/transform.js";
 import type { ShellCommand } from "../src/types.js";
@@ -43,8 +44,15 @@ function flagValue(args: string[], flags: string[]): string | undefined {
 /** The program a compiler run writes, by its rule's output data. */
 function outputOf(rule: CommandRule, cmd: ShellCommand, env: Record<string, string>): Candidate[] {
   const out = rule.output!;
-  const at = (p: string) => resolvePath(cmd.cwd, expand(p, { ...env, ...cmd.assignments }));
+  if (out.requires?.some((f) => !cmd.args.includes(f))) return [];
+  const vars = { ...env, ...cmd.assignments };
+  // ~ is the builder's HOME (root's unless the file says otherwise).
+  const home = (p: string) =>
+    p === "~" || p.startsWith("~/") ? (vars["HOME"] ?? "/root") + p.slice(1) : p;
+  const at = (p: string) => resolvePath(cmd.cwd, home(expand(p, vars)));
   const named = flagValue(cmd.args, out.flags);
+  if (named && out.default === "dir")
+    return [{ path: at(named).replace(/\/?$/, "/"), dir: true, line: 0, rule: rule.id }];
   if (named) return [{ path: at(named), dir: false, line: 0, rule: rule.id }];
   const words = cmd.args.filter((a) => !a.startsWith("-"));
   if (out.default === "dir" && out.targets) {
@@ -95,31 +103,40 @@ function candidates(ctx: TransformContext): Candidate[] {
 }
 
 /**
- * A toolchain image that installs -dev libraries itself (crystallang/crystal): their runtime
- * packages (data/packages.yaml runtimeSets `<family>-image`, through runtimeCounterparts on the
- * builder's release) are installed in the runtime stage, where a program may link them.
+ * A toolchain image that installs -dev libraries itself (crystallang/crystal, haskell), or a
+ * compiler package that depends on them (Debian's ghc): their runtime packages (data/packages.yaml
+ * runtimeSets `<family>-image` and `<package>-package`; on Debian the archive's dependencies, else
+ * runtimeCounterparts for the builder's release) are installed in the runtime stage, where a
+ * program may link them.
  */
 function imageLibraries(
   ctx: TransformContext,
 ): { step: string; note: string } | { leave: { code: string; message: string } } | null {
   const info = ctx.facts.baseInfo;
-  const set = info?.family ? packages.runtimeSets[`${info.family}-image`] : undefined;
-  if (!info || !set) return null;
-  const manager = info.distro === "alpine" ? "apk" : "apt";
-  const release = (info.distro === "alpine" ? info.os?.version : info.os?.codename) ?? "";
+  const manager = info?.distro === "alpine" ? "apk" : (ctx.facts.packageManager ?? "apt");
+  const sets = [
+    ...(info?.family ? [`${info.family}-image`] : []),
+    ...ctx.facts.toolchainPackages.map((p) => `${p}-package`),
+  ].flatMap((k) => packages.runtimeSets[k]?.[manager] ?? []);
+  if (sets.length === 0) return null;
+  const devs = [...new Set(sets)];
+  const release = (info?.distro === "alpine" ? info?.os?.version : info?.os?.codename) ?? "";
   const table = packages.runtimeCounterparts[manager] ?? {};
   const names: string[] = [];
-  for (const dev of set[manager] ?? []) {
+  for (const dev of devs) {
+    const fromDebian =
+      manager === "apt" && info?.os?.distro === "debian" ? debianRuntimeLibs(dev, release) : null;
     const c = table[dev];
-    const name = typeof c === "string" ? c : (c?.[release] ?? c?.["default"]);
-    if (!name)
+    const hand = typeof c === "string" ? c : (c?.[release] ?? c?.["default"]);
+    const found = fromDebian ?? (hand ? [hand] : null);
+    if (!found)
       return {
         leave: {
           code: "runtime-library-unknown",
-          message: `${ctx.facts.base?.ref} has ${dev}; its runtime package on ${release || "this release"} is not in data/packages.yaml`,
+          message: `the build has ${dev} (from ${ctx.facts.base?.ref} or its compiler package); its runtime package on ${release || "this release"} is not known`,
         },
       };
-    names.push(name);
+    names.push(...found);
   }
   const list = [...new Set(names)].join(" ");
   return {
@@ -127,7 +144,7 @@ function imageLibraries(
       manager === "apk"
         ? `RUN apk add --no-cache ${list}`
         : `RUN apt-get update && apt-get install -y --no-install-recommends ${list} && rm -rf /var/lib/apt/lists/*`,
-    note: `${ctx.facts.base?.ref} comes with ${(set[manager] ?? []).join(", ")}: a program may link them, so the runtime stage installs ${list}`,
+    note: `the toolchain comes with ${devs.join(", ")}: a program may link them, so the runtime stage installs ${list}`,
   };
 }
 
@@ -145,6 +162,8 @@ const native: Transform = {
       "ldc",
       "gdc",
       "dub",
+      "cabal-install",
+      "haskell-stack",
     ]);
     return score > 0 ? { ecosystem: "native", score, evidence } : null;
   },
