@@ -2,6 +2,7 @@
 // official images, from the repositories that build them. Each image has a reader below; an
 // image (or a tag) its sources cannot settle is left out, so it stays `release-unknown`.
 //   npx tsx scripts/gen-community-releases.ts --crystal-distribution <git dir> --crystal <git dir>
+//     --dlang-docker <git dir> --ldc <git dir> --dmd <git dir>
 //                                             [--out data/releases/community]
 // crystallang/crystal: github.com/crystal-lang/distribution-scripts builds the images by hand at
 // release time (docker/Makefile, `make VERSION=…`) from docker/ubuntu.Dockerfile and
@@ -9,6 +10,9 @@
 // Dockerfile's ARG default. A release (a tag of github.com/crystal-lang/crystal, dated) takes the
 // base in effect on its day; when the base changed within WINDOW_DAYS of the release, which one
 // the images got is not known and the tag is left out.
+// dlang2/ldc-ubuntu, dlang2/dmd-ubuntu: github.com/wilzbach/dlang-docker's CI builds an image for
+// each compiler release (tags of ldc-developers/ldc and dlang/dmd, dated) from ubuntu/Makefile's
+// BASE_IMAGE, with the same window.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -82,8 +86,8 @@ export function crystalBase(
 interface BaseChange {
   date: number;
   day: string;
-  ubuntu: string | null;
-  alpine: string | null;
+  /** Variant (ubuntu, alpine) → the OS key its images are built on at this commit. */
+  keys: Record<string, string | null>;
 }
 
 /** The bases of docker/ at every commit that touched it, oldest first. */
@@ -105,11 +109,37 @@ function crystalHistory(dir: string, names: Codenames): BaseChange[] {
     out.push({
       date,
       day: new Date(date).toISOString().slice(0, 10),
-      ubuntu: key("ubuntu"),
-      alpine: key("alpine"),
+      keys: { ubuntu: key("ubuntu"), alpine: key("alpine") },
     });
   }
   return out;
+}
+
+/**
+ * Tags of releases built from a repository's history: each release takes the base in effect on
+ * its day; left out when none is, or when the base changed within WINDOW_DAYS of the release.
+ * `suffixes`: variant → the tag suffixes built from it (crystal: "" and "-build" from ubuntu).
+ */
+export function datedTags(
+  history: BaseChange[],
+  releases: { version: string; date: number }[],
+  suffixes: Record<string, string[]>,
+): Map<string, CommunityTag> {
+  const tags = new Map<string, CommunityTag>();
+  for (const { version, date } of releases) {
+    for (const [variant, ends] of Object.entries(suffixes)) {
+      const inEffect = history.filter((h) => h.date <= date).at(-1);
+      const key = inEffect?.keys[variant];
+      if (!inEffect || !key) continue;
+      // A change of base close to the release: which one its images got is not known.
+      const near = history.filter((h) => Math.abs(h.date - date) <= WINDOW_DAYS * DAY);
+      const before = history.filter((h) => h.date <= date - WINDOW_DAYS * DAY).at(-1);
+      if (near.some((h) => h.keys[variant] !== key) || (before && before.keys[variant] !== key))
+        continue;
+      for (const s of ends) tags.set(version + s, { key, lastDefined: inEffect.day });
+    }
+  }
+  return tags;
 }
 
 /** crystallang/crystal tags: `X.Y.Z`, `X.Y.Z-build` (Ubuntu), `X.Y.Z-alpine`, `X.Y.Z-alpine-build`. */
@@ -117,21 +147,46 @@ export function crystalTags(
   history: BaseChange[],
   releases: { version: string; date: number }[],
 ): Map<string, CommunityTag> {
-  const tags = new Map<string, CommunityTag>();
-  for (const { version, date } of releases) {
-    for (const variant of ["ubuntu", "alpine"] as const) {
-      const inEffect = history.filter((h) => h.date <= date).at(-1);
-      const near = history.filter((h) => Math.abs(h.date - date) <= WINDOW_DAYS * DAY);
-      const key = inEffect?.[variant];
-      if (!inEffect || !key) continue;
-      // A change of base close to the release: which one its images got is not known.
-      const before = history.filter((h) => h.date <= date - WINDOW_DAYS * DAY).at(-1);
-      if (near.some((h) => h[variant] !== key) || (before && before[variant] !== key)) continue;
-      const suffixes = variant === "ubuntu" ? ["", "-build"] : ["-alpine", "-alpine-build"];
-      for (const s of suffixes) tags.set(version + s, { key, lastDefined: inEffect.day });
-    }
-  }
-  return tags;
+  return datedTags(history, releases, {
+    ubuntu: ["", "-build"],
+    alpine: ["-alpine", "-alpine-build"],
+  });
+}
+
+/**
+ * dlang2/<compiler>-ubuntu (github.com/wilzbach/dlang-docker, built by its CI for each compiler
+ * release): ubuntu/Makefile's BASE_IMAGE at each commit that touched it.
+ */
+function dlangHistory(dir: string, names: Codenames): BaseChange[] {
+  const log = git(dir, ["log", "--reverse", "--format=%H %cI", "HEAD", "--", "ubuntu/Makefile"]);
+  return log
+    .trim()
+    .split("\n")
+    .map((line) => {
+      const [commit, iso] = line.split(" ") as [string, string];
+      const m = /^BASE_IMAGE\s*=\s*"?([^"\s]+)"?/m.exec(show(dir, commit, "ubuntu/Makefile") ?? "");
+      const date = Date.parse(iso);
+      return {
+        date,
+        day: new Date(date).toISOString().slice(0, 10),
+        keys: { ubuntu: m ? distroKey(m[1]!, names) : null },
+      };
+    });
+}
+
+/** Release tags vX.Y.Z of a compiler repository, as X.Y.Z with their dates. */
+function versionTags(dir: string): { version: string; date: number }[] {
+  const refs = git(dir, [
+    "for-each-ref",
+    "--format=%(refname:short) %(creatordate:iso-strict)",
+    "refs/tags",
+  ]);
+  return refs
+    .trim()
+    .split("\n")
+    .map((l) => l.split(" ") as [string, string])
+    .filter(([t]) => /^v\d+\.\d+\.\d+$/.test(t))
+    .map(([t, iso]) => ({ version: t.slice(1), date: Date.parse(iso) }));
 }
 
 /** The release tags of github.com/crystal-lang/crystal (X.Y.Z) with their dates. */
@@ -184,14 +239,24 @@ async function main() {
     options: {
       "crystal-distribution": { type: "string" },
       crystal: { type: "string" },
+      "dlang-docker": { type: "string" },
+      ldc: { type: "string" },
+      dmd: { type: "string" },
       out: { type: "string", default: "data/releases/community" },
       os: { type: "string", default: "data/releases/os.json" },
     },
   });
-  if (!values["crystal-distribution"] || !values.crystal) {
+  if (
+    !values["crystal-distribution"] ||
+    !values.crystal ||
+    !values["dlang-docker"] ||
+    !values.ldc ||
+    !values.dmd
+  ) {
     console.error(
       "usage: npx tsx scripts/gen-community-releases.ts --crystal-distribution <git dir of\n" +
         "         crystal-lang/distribution-scripts> --crystal <git dir of crystal-lang/crystal>\n" +
+        "         --dlang-docker <wilzbach/dlang-docker> --ldc <ldc-developers/ldc> --dmd <dlang/dmd>\n" +
         "         [--out data/releases/community] [--os data/releases/os.json]",
     );
     process.exit(2);
@@ -209,6 +274,20 @@ async function main() {
   );
   sources["crystal-lang/distribution-scripts"] = git(dist, ["rev-parse", "HEAD"]).trim();
   sources["crystal-lang/crystal"] = git(crystal, ["rev-parse", "HEAD"]).trim();
+
+  const dlang = resolve(values["dlang-docker"]);
+  const dlangBases = dlangHistory(dlang, names);
+  for (const [compiler, dir, source] of [
+    ["ldc", resolve(values.ldc), "ldc-developers/ldc"],
+    ["dmd", resolve(values.dmd), "dlang/dmd"],
+  ] as const) {
+    images.set(
+      `dlang2/${compiler}-ubuntu`,
+      datedTags(dlangBases, versionTags(dir), { ubuntu: [""] }),
+    );
+    sources[source] = git(dir, ["rev-parse", "HEAD"]).trim();
+  }
+  sources["wilzbach/dlang-docker"] = git(dlang, ["rev-parse", "HEAD"]).trim();
 
   mkdirSync(out, { recursive: true });
   const repos = [...images.keys()].sort();

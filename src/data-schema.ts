@@ -97,6 +97,10 @@ const ruleSchema = z.object({
       targets: z.boolean().optional(),
       /** Flags without which the command writes no usable output (cabal install's copy method). */
       requires: strList.optional(),
+      /** No positional word after the subcommand (`dub build`, not `dub build otherpkg`). */
+      bare: z.boolean().optional(),
+      /** Options whose value is the next word (`-b release`): not positional words. */
+      valueFlags: strList.optional(),
     })
     .optional(),
 });

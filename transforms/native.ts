@@ -45,6 +45,10 @@ function flagValue(args: string[], flags: string[]): string | undefined {
 function outputOf(rule: CommandRule, cmd: ShellCommand, env: Record<string, string>): Candidate[] {
   const out = rule.output!;
   if (out.requires?.some((f) => !cmd.args.includes(f))) return [];
+  const positional = cmd.args.filter(
+    (a, i) => !a.startsWith("-") && !out.valueFlags?.includes(cmd.args[i - 1] ?? ""),
+  );
+  if (out.bare && positional.length > (rule.sub?.length ?? 0)) return [];
   const vars = { ...env, ...cmd.assignments };
   // ~ is the builder's HOME (root's unless the file says otherwise).
   const home = (p: string) =>
@@ -118,7 +122,8 @@ function imageLibraries(
     ...(info?.family ? [`${info.family}-image`] : []),
     ...ctx.facts.toolchainPackages.map((p) => `${p}-package`),
   ].flatMap((k) => packages.runtimeSets[k]?.[manager] ?? []);
-  if (sets.length === 0) return null;
+  // With the builder's release unknown, the release check leaves the file (release-unknown).
+  if (sets.length === 0 || !info?.os) return null;
   const devs = [...new Set(sets)];
   const release = (info?.distro === "alpine" ? info?.os?.version : info?.os?.codename) ?? "";
   const table = packages.runtimeCounterparts[manager] ?? {};
@@ -127,7 +132,8 @@ function imageLibraries(
     const fromDebian =
       manager === "apt" && info?.os?.distro === "debian" ? debianRuntimeLibs(dev, release) : null;
     const c = table[dev];
-    const hand = typeof c === "string" ? c : (c?.[release] ?? c?.["default"]);
+    // Per-release entries must name this release: a default is another release's name.
+    const hand = typeof c === "string" ? c : c?.[release];
     const found = fromDebian ?? (hand ? [hand] : null);
     if (!found)
       return {
