@@ -288,18 +288,23 @@ function optionValue(args: string[], names: string[]): string | undefined {
 const SHELLS = /^(\/bin\/|\/usr\/bin\/)?(sh|bash|ash|dash)$/;
 
 /** The program some command words start, looking through `sh -c "…"`, `sh script` and `exec`. */
-export function programOf(all: string[]): { program: string; args: string[] } | null {
+export function programOf(
+  all: string[],
+): { program: string; args: string[]; scriptArg?: boolean } | null {
   let words = all;
   if (words.length === 0) return null;
+  let scriptArg = false;
   if (SHELLS.test(words[0]!) && words[1] === "-c" && words[2]) {
     const inner = mainCommand(parseShell(words[2], 0, "/").commands, words[2]);
     words = inner ? [inner.name, ...inner.args] : words[2].trim().split(/\s+/);
   } else if (SHELLS.test(words[0]!) && words[1] && !words[1].startsWith("-")) {
     words = words.slice(1); // `sh script.sh`: the script is what runs
+    scriptArg = true;
   }
   while (words[0] === "exec" || words[0]?.includes("=")) words = words.slice(1);
   if (!words[0]) return null;
-  return { program: words[0], args: words.slice(1) };
+  // scriptArg: a shell's file argument, opened in the working directory before PATH is searched.
+  return { program: words[0], args: words.slice(1), ...(scriptArg && { scriptArg }) };
 }
 
 /** Shell builtins that only prepare the environment of the command that follows them. */

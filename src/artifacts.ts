@@ -27,7 +27,9 @@ export function entryWords(ctx: TransformContext): string[] {
 }
 
 /** The program the container starts, looking through `sh -c "…"` and `exec`. */
-export function entryProgram(ctx: TransformContext): { program: string; args: string[] } | null {
+export function entryProgram(
+  ctx: TransformContext,
+): { program: string; args: string[]; scriptArg?: boolean } | null {
   return programOf(entryWords(ctx));
 }
 
@@ -209,7 +211,11 @@ export function resolveArtifacts(
     }
     return { artifacts, evidence, script: false };
   }
-  const found = findProduced(ctx, entry.program, candidates, workdir);
+  // `bash run.sh`: the shell opens run.sh in the working directory first (then searches PATH).
+  const inWorkdir = entry.scriptArg && !entry.program.includes("/") ? `./${entry.program}` : null;
+  const found =
+    (inWorkdir ? findProduced(ctx, inWorkdir, candidates, workdir) : null) ??
+    findProduced(ctx, entry.program, candidates, workdir);
   let script = false;
   if (found) {
     add(found);
@@ -219,7 +225,9 @@ export function resolveArtifacts(
       why: `the image runs ${found.from}, ${found.why}`,
     });
   } else {
-    const copied = fromContext(ctx, entry.program, workdir);
+    const copied =
+      (inWorkdir ? fromContext(ctx, inWorkdir, workdir) : null) ??
+      fromContext(ctx, entry.program, workdir);
     if (!copied) {
       return {
         leave: {

@@ -228,7 +228,16 @@ export function checkContract(
       detail: provided ? `${program}: ${provided}` : `${program} is not in the runtime stage`,
     });
   };
-  checkProgram("program", runningProgram(after));
+  // `bash run.sh` opens run.sh in the working directory first, then searches PATH.
+  const running = programOf(after.run);
+  const inWorkdir =
+    running?.scriptArg && !running.program.includes("/") ? `./${running.program}` : null;
+  checkProgram(
+    "program",
+    inWorkdir && providedBy(runtime, inWorkdir, dests, installed, after.workdir, path)
+      ? inWorkdir
+      : (running?.program ?? null),
+  );
   checkProgram("healthcheck program", healthcheckProgram(after));
 
   // Every COPY --from=<builder> source must come from a step of the builder that makes it.

@@ -95,6 +95,17 @@ const ruleSchema = z.object({
       default: z.enum(["cwd-stem", "source-stem", "dir", "target"]),
       ext: z.string().optional(),
       dir: z.string().optional(),
+      /**
+       * `dir` holds one program per target (shards build → bin/): the words after the
+       * subcommand name targets (bin/<target>); without any, the whole folder is the output.
+       */
+      targets: z.boolean().optional(),
+      /** Flags without which the command writes no usable output (cabal install's copy method). */
+      requires: strList.optional(),
+      /** No positional word after the subcommand (`dub build`, not `dub build otherpkg`). */
+      bare: z.boolean().optional(),
+      /** Options whose value is the next word (`-b release`): not positional words. */
+      valueFlags: strList.optional(),
     })
     .optional(),
 });
