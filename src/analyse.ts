@@ -5,6 +5,7 @@ import {
   familyOf,
   findMatcher,
   images,
+  matchesEntry,
   normaliseRepo,
   packages,
 } from "./data.js";
@@ -265,6 +266,8 @@ export function isBuildOnlyPackage(manager: string, name: string): boolean {
   const list =
     packages.buildOnly[manager === "dnf" || manager === "microdnf" ? "yum" : manager] ?? [];
   if (list.includes(name)) return true;
+  // Entries written /…/ name a family of packages (gcc-13, clang-17).
+  if (list.some((e) => e.startsWith("/") && matchesEntry(e, name))) return true;
   const suffix = packages.devSuffix[manager];
   return !!suffix && name.endsWith(suffix);
 }
@@ -287,20 +290,23 @@ export const SHELLS = /^(\/bin\/|\/usr\/bin\/)?(sh|bash|ash|dash)$/;
 /** The program some command words start, looking through `sh -c "…"`, `sh script` and `exec`. */
 export function programOf(
   all: string[],
-): { program: string; args: string[]; shell?: string } | null {
+): { program: string; args: string[]; scriptArg?: boolean; shell?: string } | null {
   let words = all;
   if (words.length === 0) return null;
+  let scriptArg = false;
+  let shell: string | undefined;
   if (SHELLS.test(words[0]!) && words[1] === "-c" && words[2]) {
     const inner = mainCommand(parseShell(words[2], 0, "/").commands, words[2]);
     words = inner ? [inner.name, ...inner.args] : words[2].trim().split(/\s+/);
   } else if (SHELLS.test(words[0]!) && words[1] && !words[1].startsWith("-")) {
-    // `sh script.sh`: the script is what runs, read by that shell (a bare name is a file in the
-    // working directory first, not a program on PATH).
-    return { program: words[1], args: words.slice(2), shell: words[0]! };
+    shell = words[0]!;
+    words = words.slice(1); // `sh script.sh`: the script is what runs
+    scriptArg = true;
   }
   while (words[0] === "exec" || words[0]?.includes("=")) words = words.slice(1);
   if (!words[0]) return null;
-  return { program: words[0], args: words.slice(1) };
+  // scriptArg: a shell's file argument, opened in the working directory before PATH is searched.
+  return { program: words[0], args: words.slice(1), ...(scriptArg && { scriptArg, shell }) };
 }
 
 /** Shell builtins that only prepare the environment of the command that follows them. */

@@ -36,7 +36,7 @@ export function entryWords(ctx: TransformContext): string[] {
 /** The program the container starts, looking through `sh -c "…"` and `exec`. */
 export function entryProgram(
   ctx: TransformContext,
-): { program: string; args: string[]; shell?: string } | null {
+): { program: string; args: string[]; scriptArg?: boolean; shell?: string } | null {
   return programOf(entryWords(ctx));
 }
 
@@ -220,7 +220,11 @@ export function resolveArtifacts(
     }
     return { artifacts, evidence, script: false };
   }
-  let found = findProduced(ctx, entry.program, candidates, workdir);
+  // `bash run.sh`: the shell opens run.sh in the working directory first (then searches PATH).
+  const inWorkdir = entry.scriptArg && !entry.program.includes("/") ? `./${entry.program}` : null;
+  let found =
+    (inWorkdir ? findProduced(ctx, inWorkdir, candidates, workdir) : null) ??
+    findProduced(ctx, entry.program, candidates, workdir);
   let prebuilt = false;
   /** A download-and-install step into a shared folder may have put the program there. */
   let shared: { line: number; into: string } | undefined;
@@ -262,7 +266,9 @@ export function resolveArtifacts(
       why: `the image runs ${found.from}, ${found.why}`,
     });
   } else {
-    const copied = fromContext(ctx, entry.program, workdir, entry.shell !== undefined);
+    const copied =
+      (inWorkdir ? fromContext(ctx, inWorkdir, workdir) : null) ??
+      fromContext(ctx, entry.program, workdir);
     if (!copied && shared)
       return leave(
         "artifact-unknown",
@@ -451,25 +457,18 @@ function fromContext(
   ctx: TransformContext,
   program: string,
   workdir: string,
-  readByShell = false,
 ): { path: string; line: number } | null {
-  // A bare name is looked up on PATH, a path against the working directory; a script a shell
-  // reads (`bash run.sh`) is a file in the working directory first.
+  // A bare name is looked up on PATH, a path against the working directory.
   const paths = program.includes("/")
     ? [resolvePath(workdir, program)]
-    : [
-        ...(readByShell ? [resolvePath(workdir, program)] : []),
-        ...builderPath(ctx).map((d) => posix.join(d, program)),
-      ];
+    : builderPath(ctx).map((d) => posix.join(d, program));
   const copies = contextCopies(ctx);
   for (const p of paths) {
     for (const c of copies) {
       const named = c.sources.some((s) => posix.basename(s) === posix.basename(p));
-      // `COPY . /app` (no slash): the destination is a folder all the same
+      // `ADD ./ /app` (no slash): the destination is a folder all the same
       const folder = c.dest.endsWith("/") || c.sources.some((s) => /^\.?\/?$|\/$/.test(s));
-      const whole = c.sources.some((s) => /^\.?\/?$/.test(s));
-      const inside =
-        folder && within(c.dest, p) && (named || program.includes("/") || (readByShell && whole));
+      const inside = folder && within(c.dest, p) && (named || program.includes("/"));
       if (c.dest === p || inside) return { path: p, line: c.line };
     }
   }

@@ -228,7 +228,16 @@ export function checkContract(
       detail: provided ? `${program}: ${provided}` : `${program} is not in the runtime stage`,
     });
   };
-  checkProgram("program", runningProgram(after));
+  // `bash run.sh` opens run.sh in the working directory first, then searches PATH.
+  const running = programOf(after.run);
+  const inWorkdir =
+    running?.scriptArg && !running.program.includes("/") ? `./${running.program}` : null;
+  checkProgram(
+    "program",
+    inWorkdir && providedBy(runtime, inWorkdir, dests, installed, after.workdir, path)
+      ? inWorkdir
+      : (running?.program ?? null),
+  );
   checkProgram("healthcheck program", healthcheckProgram(after));
 
   // Every COPY --from=<builder> source must come from a step of the builder that makes it.
@@ -242,6 +251,16 @@ export function checkContract(
       continue;
     const words = ins.exec ?? ins.args.split(/\s+/).filter((w) => !w.startsWith("--"));
     for (const src of words.slice(0, -1)) {
+      const repository = plan.repositoryFiles?.find((r) => r.files.includes(src));
+      if (repository) {
+        const step = facts.lines[repository.step]!;
+        items.push({
+          field: `COPY --from=${from} ${src}`,
+          status: "same",
+          detail: `written by line ${step.line}, which sets up the package repository`,
+        });
+        continue;
+      }
       const artifact = plan.artifacts.find((a) => a.from === src);
       const line = artifact ? facts.lines.find((l) => l.line === artifact.line) : undefined;
       const producing = line && PRODUCING.has(line.role);
@@ -292,10 +311,7 @@ function execWords(x: string): string[] | null {
 }
 
 function runningProgram(c: ImageContract): string | null {
-  const p = programOf(c.run);
-  if (!p) return null;
-  // `sh start.sh` reads start.sh from the working directory: a path, not a PATH lookup.
-  return p.shell && !p.program.includes("/") ? `./${p.program}` : p.program;
+  return programOf(c.run)?.program ?? null;
 }
 
 /** Package names a RUN of the stage installs (`apk add tini`, `apt-get install -y curl`). */

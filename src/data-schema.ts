@@ -40,6 +40,11 @@ const imagesSchema = z.object({
   shellPrograms: strList,
   alpinePrograms: strList,
   runtimeImages: z.record(z.string(), z.record(z.string(), z.string())),
+  /**
+   * Per runtime class, the interpreters its images have: a step after the build that runs only
+   * these (and shell programs) runs in the runtime stage as it did in the builder.
+   */
+  runtimeInterpreters: z.record(z.string(), strList).default({}),
   /** Debian major versions distroless images are published for; the first is the default. */
   distrolessDebian: strList.min(1),
   /** --resolve: per package database, the packages whose libraries distroless cc and slim images hold. */
@@ -90,6 +95,17 @@ const ruleSchema = z.object({
       default: z.enum(["cwd-stem", "source-stem", "dir", "target"]),
       ext: z.string().optional(),
       dir: z.string().optional(),
+      /**
+       * `dir` holds one program per target (shards build → bin/): the words after the
+       * subcommand name targets (bin/<target>); without any, the whole folder is the output.
+       */
+      targets: z.boolean().optional(),
+      /** Flags without which the command writes no usable output (cabal install's copy method). */
+      requires: strList.optional(),
+      /** No positional word after the subcommand (`dub build`, not `dub build otherpkg`). */
+      bare: z.boolean().optional(),
+      /** Options whose value is the next word (`-b release`): not positional words. */
+      valueFlags: strList.optional(),
     })
     .optional(),
 });

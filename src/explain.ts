@@ -13,6 +13,9 @@ function placement(index: number, planned: Planned): string {
     if (st.run === index && st.split?.rest)
       return `builder only, split: the dependency step, the sources, then the rest`;
   }
+  const repository = plan.repositoryFiles?.find((r) => r.step === index);
+  if (repository)
+    return `builder only; the runtime stage gets the files it writes (${repository.files.join(", ")})`;
   if (index > lastBuild)
     return plan.builderOnly.includes(index) ? "moved into the builder" : "runtime stage";
   return plan.carried.includes(index)

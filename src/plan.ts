@@ -18,6 +18,7 @@ import { planCacheOrder } from "./cache-order.js";
 import { images, matchesEntry, normaliseRepo, packages } from "./data.js";
 import { debianRuntimeLibs } from "./debian-libs.js";
 import { parseShell } from "./parse/shell.js";
+import { repositoryStep } from "./apt-repository.js";
 import { fitRuntime, LIBC_FREE_CLASSES, type Fitted } from "./release-fit.js";
 import { withObserved, type ObservedPackages } from "./observed.js";
 import { osRelease, type OsRelease } from "./releases.js";
@@ -29,6 +30,7 @@ import type {
   Detection,
   InstructionNode,
   RuntimePlan,
+  ShellCommand,
 } from "./types.js";
 
 /** Programs a step after the build may run in the runtime stage without the toolchain. */
@@ -61,6 +63,23 @@ const RUNTIME_SAFE = new Set([
   "gosu",
   "su-exec",
 ]);
+
+/** `pip install`, `python -m pip install`, `npm ci`, `gem install`…: a package install. */
+function installsPackages(c: ShellCommand): boolean {
+  const words =
+    /^python[\d.]*$|^pypy3?$/.test(c.name) && c.args[0] === "-m"
+      ? c.args.slice(1)
+      : [c.name, ...c.args];
+  const [tool, sub] = [
+    words[0]?.replace(/^.*\//, "") ?? "",
+    words.find((w, i) => i > 0 && !w.startsWith("-")) ?? "",
+  ];
+  return (
+    /^(pip[\d.]*|npm|yarn|pnpm|gem|bundle|bundler|composer|pecl|pear|easy_install|poetry|pipenv)$/.test(
+      tool,
+    ) && /^(install|i|ci|add|update|upgrade|sync|require)$/.test(sub)
+  );
+}
 
 export interface Planned {
   detection: Detection;
@@ -102,7 +121,6 @@ function contextFileLeftBehind(
   return null;
 }
 
-/** Commands that add a package source (apt-key alone only trusts a key: not counted). */
 /**
  * npm/Yarn/pnpm workspaces: node_modules holds links to the members' folders. A runtime stage that
  * copies node_modules without those folders would start with dangling links, so it is not made.
@@ -140,6 +158,66 @@ export function addsPackageRepository(ins: InstructionNode): boolean {
     ins.keyword === "RUN" &&
     ins.commands.some((c) => REPO_COMMANDS.has(c.name) || /\/etc\/apt\/sources\.list/.test(c.text))
   );
+}
+
+/** The first carried RUN after an instruction that installs packages. */
+function firstCarriedInstall(
+  ctx: TransformContext,
+  carried: number[],
+  after: number,
+): number | undefined {
+  return carried.find(
+    (i) =>
+      i > after &&
+      ctx.doc.instructions[i]!.keyword === "RUN" &&
+      ctx.facts.lines[i]!.role === "runtime-setup" &&
+      ctx.facts.lines[i]!.packages.length > 0,
+  );
+}
+
+type RepositoryCopy = NonNullable<RuntimePlan["repositoryFiles"]>[number];
+
+/** Programs a repository step runs that the runtime image need not have. */
+const FETCH_TOOLS = new Set(["curl", "wget", "gpg", "gpg2", "apt-key"]);
+
+/**
+ * Repository steps (a key fetched and trusted, a source written) whose repository a carried step
+ * installs from. The runtime stage gets the files they wrote, copied from the builder, instead of
+ * running them again without curl or gpg; a carried one that fetches is taken out of the carry.
+ * Left alone when a step's files cannot be told.
+ */
+function carryRepositories(
+  ctx: TransformContext,
+  carried: number[],
+  runtimeInstalls: boolean,
+): RepositoryCopy[] | LeaveAlone {
+  const out: RepositoryCopy[] = [];
+  const lastBuild = lastBuildIndex(ctx);
+  for (const ins of ctx.doc.instructions) {
+    if (ins.keyword !== "RUN" || ins.index > lastBuild) continue;
+    const step = repositoryStep(ins);
+    if (!step) continue;
+    const isCarried = carried.includes(ins.index);
+    if (isCarried && !ins.commands.some((c) => FETCH_TOOLS.has(c.name))) continue;
+    // Installed from it: a carried step after it, else the runtime packages the plan adds.
+    const install =
+      firstCarriedInstall(ctx, carried, ins.index) ?? (runtimeInstalls ? -1 : undefined);
+    if (install === undefined) continue;
+    // Placed before the first carried RUN after the step (a source line it needs the key for).
+    const before =
+      install < 0
+        ? -1
+        : carried.find((i) => i > ins.index && ctx.doc.instructions[i]!.keyword === "RUN")!;
+    if (step.kind === "unknown")
+      return leave(
+        "unsupported",
+        `line ${ins.line} sets up a package repository that ${install < 0 ? "the runtime stage's package install" : `line ${ctx.doc.instructions[install]!.line}`} may install from, and ${step.why}: it cannot be copied to the runtime stage`,
+        ins.line,
+      );
+    if (isCarried) carried.splice(carried.indexOf(ins.index), 1);
+    out.push({ step: ins.index, before, files: step.files });
+  }
+  return out;
 }
 
 export function planConversion(
@@ -199,7 +277,7 @@ export function planConversion(
   const lastBuild = lastBuildIndex(ctx);
   const builderOnly = new Set(tp.builderOnly ?? []);
   const carried: number[] = [];
-  const tailProblems: string[] = [];
+  const tailSteps: { line: number; programs: string[]; installs: boolean }[] = [];
   let needsShell = tp.needsShell ?? false;
   for (const ins of doc.instructions) {
     // Not the FROM, nor global ARGs before it (referencedGlobalArgs re-declares those).
@@ -215,7 +293,11 @@ export function planConversion(
           .map((c) => c.name)
           .filter((n) => !RUNTIME_SAFE.has(n) && !n.startsWith("/"));
         if (unsafe.length)
-          tailProblems.push(`line ${ins.line} runs ${unsafe.join(", ")} after the build`);
+          tailSteps.push({
+            line: ins.line,
+            programs: [...new Set(unsafe)],
+            installs: ins.commands.some(installsPackages),
+          });
         needsShell = true;
       }
       continue; // the tail stays where it is and becomes the runtime stage's end
@@ -251,25 +333,6 @@ export function planConversion(
     carried.push(update.index);
   }
   carried.sort((a, b) => a - b);
-  // A package repository added by a step that stays in the builder: carried installs after it
-  // would look for packages the runtime stage's sources do not have (or get other versions).
-  const repoLine = doc.instructions.find(
-    (i) => !carried.includes(i.index) && addsPackageRepository(i),
-  );
-  const installsAfter =
-    repoLine &&
-    carried.find(
-      (i) =>
-        i > repoLine.index &&
-        doc.instructions[i]!.keyword === "RUN" &&
-        facts.lines[i]!.role === "runtime-setup",
-    );
-  if (repoLine && installsAfter !== undefined)
-    return leave(
-      "unsupported",
-      `line ${repoLine.line} adds a package repository that line ${doc.instructions[installsAfter]!.line} installs from after it; carrying the repository to the runtime stage is not supported`,
-      repoLine.line,
-    );
   // A carried step that adds a repository runs in the runtime stage with what the carried steps
   // before it installed: the tool it calls must come from one of them (or the image).
   for (const i of carried) {
@@ -296,11 +359,6 @@ export function planConversion(
       "artifact-unknown",
       `the command the image runs reads ${missing.path}, copied from the build context by line ${missing.line}, and the runtime stage would not have it`,
       missing.line,
-    );
-  if (tailProblems.length)
-    return leave(
-      "unsupported",
-      `steps after the last build need tools the runtime image may lack: ${tailProblems.join("; ")}`,
     );
 
   // ENV that only steers the build is dropped unless something carried refers to it.
@@ -337,9 +395,46 @@ export function planConversion(
   );
   if ("leave" in runtime) return runtime;
   if (runtime.names.length) needsShell = true;
+  const repositoryFiles = carryRepositories(ctx, carried, runtime.names.length > 0);
+  if ("leave" in repositoryFiles) return repositoryFiles;
+  const copiedRepository = new Set(repositoryFiles.map((r) => r.step));
+  // A package repository added by a step that stays in the builder: carried installs after it
+  // would look for packages the runtime stage's sources do not have (or get other versions).
+  const repoLine = doc.instructions.find(
+    (i) => !carried.includes(i.index) && !copiedRepository.has(i.index) && addsPackageRepository(i),
+  );
+  const installsAfter = repoLine && firstCarriedInstall(ctx, carried, repoLine.index);
+  if (repoLine && installsAfter !== undefined)
+    return leave(
+      "unsupported",
+      `line ${repoLine.line} adds a package repository that line ${doc.instructions[installsAfter]!.line} installs from after it; carrying the repository to the runtime stage is not supported`,
+      repoLine.line,
+    );
+  if (repoLine && repoLine.index < lastBuild && runtime.names.length)
+    return leave(
+      "unsupported",
+      `line ${repoLine.line} adds a package repository, and the runtime stage installs ${runtime.names.join(", ")}, which may come from it; carrying the repository to the runtime stage is not supported`,
+      repoLine.line,
+    );
 
   const chosen = chooseImage(ctx, tp.runtimeClass, needsShell, options, tp.imageVars ?? {});
   if ("leave" in chosen) return chosen;
+  // Steps after the build run in the runtime stage: only with programs its image has (its
+  // interpreter: `python manage.py collectstatic`), never a package install.
+  const interpreters = images.runtimeInterpreters[chosen.cls ?? tp.runtimeClass] ?? [];
+  const tailProblems = tailSteps
+    .map((t) => ({ ...t, lacking: t.programs.filter((p) => !interpreters.includes(p)) }))
+    .filter((t) => t.lacking.length > 0 || t.installs)
+    .map((t) =>
+      t.lacking.length
+        ? `line ${t.line} runs ${t.lacking.join(", ")} after the build`
+        : `line ${t.line} installs packages after the build`,
+    );
+  if (tailProblems.length)
+    return leave(
+      "unsupported",
+      `steps after the last build need tools the runtime image may lack: ${tailProblems.join("; ")}`,
+    );
 
   // Artifacts that a step of the tail copies from the context are already there.
   const tailDests = contextCopies(ctx)
@@ -372,6 +467,7 @@ export function planConversion(
     artifacts,
     runtimePackages: runtime.names,
     carried,
+    ...(repositoryFiles.length ? { repositoryFiles } : {}),
     builderOnly: [...builderOnly].sort((a, b) => a - b),
     ...(tp.builderSteps?.length ? { builderSteps: tp.builderSteps } : {}),
     droppedEnv,
@@ -388,6 +484,7 @@ export function planConversion(
       : {}),
     ...(afterCopySteps.length ? { afterCopySteps } : {}),
     ...(tp.builderInserts?.length ? { builderInserts: tp.builderInserts } : {}),
+    ...(tp.rewrites?.length ? { rewrites: tp.rewrites } : {}),
     declaredChanges: tp.declaredChanges ?? [],
     notes: [...(tp.notes ?? []), ...runtime.notes],
   };

@@ -82,12 +82,15 @@ class RepoText {
 }
 
 const REPO_NAME = /^[a-z0-9][a-z0-9._-]*$/;
+/** Images outside the official library (owner/name), in community/ (scripts/gen-community-releases.ts). */
+const COMMUNITY_NAME = /^[a-z0-9][a-z0-9._-]*\/[a-z0-9][a-z0-9._-]*$/;
 
 export class ReleaseData {
   private table: OsTable | null = null;
   private readonly osCache = new Map<string, OsRelease>();
   private readonly repoCache = new Map<string, RepoText>();
   private known: Set<string> | null = null;
+  private community: Set<string> | null = null;
 
   /** `dir`: a folder with os.json and repos/, or a function that finds it on first use. */
   constructor(private readonly dir: string | (() => string)) {}
@@ -112,10 +115,37 @@ export class ReleaseData {
     const cached = this.repoCache.get(repo);
     if (cached) return cached;
     this.header();
-    if (!REPO_NAME.test(repo) || !this.known!.has(repo)) return undefined;
-    const index = new RepoText(readFileSync(`${this.folder()}/repos/${repo}.json`, "utf8"));
+    let file: string;
+    if (COMMUNITY_NAME.test(repo) && this.communityRepos().has(repo)) {
+      file = `${this.folder()}/community/${repo.replace("/", "+")}.json`;
+    } else if (REPO_NAME.test(repo) && this.known!.has(repo)) {
+      file = `${this.folder()}/repos/${repo}.json`;
+    } else return undefined;
+    const index = new RepoText(readFileSync(file, "utf8"));
     this.repoCache.set(repo, index);
     return index;
+  }
+
+  /** The images community/index.json has files for (none when there is no such folder). */
+  private communityRepos(): Set<string> {
+    if (!this.community) {
+      let repos: string[] = [];
+      try {
+        const index = JSON.parse(readFileSync(`${this.folder()}/community/index.json`, "utf8")) as {
+          format: number;
+          repos: string[];
+        };
+        if (index.format !== FORMAT)
+          throw new Error(
+            `data/releases/community/index.json has format ${index.format}, this code reads ${FORMAT}`,
+          );
+        repos = index.repos;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+      }
+      this.community = new Set(repos);
+    }
+    return this.community;
   }
 
   /** The OsRelease of a key, from the table, or from what the key says when the table lacks it. */

@@ -27,7 +27,12 @@ export function runtimeHeader(ctx: TransformContext, planned: Planned): string[]
     lines.push(`${kw("ARG")} ${a}`);
   const extra = plan.extraSteps.map((s) => s.replace(/^(RUN|COPY|ENV)\b/, (m) => kw(m)));
   // Runtime packages may come from a package repository a carried step adds: install after it.
-  const afterRepository = carriedIns.some(addsPackageRepository);
+  const repositories = plan.repositoryFiles ?? [];
+  const afterRepository = repositories.length > 0 || carriedIns.some(addsPackageRepository);
+  const copyRepository = (before: number) => {
+    for (const r of repositories.filter((r) => r.before === before))
+      for (const f of r.files) lines.push(`${kw("COPY")} --from=${builderName} ${f} ${f}`);
+  };
   if (!afterRepository) lines.push(...extra);
   let user: string | null = null;
   let setsWorkdir = false;
@@ -44,9 +49,13 @@ export function runtimeHeader(ctx: TransformContext, planned: Planned): string[]
     }
     if (ins.keyword === "USER") user = ins.args;
     if (ins.keyword === "WORKDIR") setsWorkdir = true;
+    copyRepository(ins.index);
     lines.push(ins.raw);
   }
-  if (afterRepository) lines.push(...extra);
+  if (afterRepository) {
+    copyRepository(-1);
+    lines.push(...extra);
+  }
   // A toolchain image's own WORKDIR (/go in golang) is part of the contract too.
   if (!setsWorkdir && facts.finalWorkdir !== "/" && !tail.some((i) => i.keyword === "WORKDIR")) {
     lines.push(`${kw("WORKDIR")} ${facts.finalWorkdir}`);
@@ -215,6 +224,14 @@ export function render(ctx: TransformContext, planned: Planned): Rendered {
     const from = Math.max(start, insertOffset);
     if (prev && from <= prev[1]) prev[1] = Math.max(prev[1], end);
     else removals.push([from, end]);
+  }
+  // Tail lines rewritten in place (never moved, so no removal touches them).
+  for (const r of planned.plan.rewrites ?? []) {
+    const ins = doc.instructions[r.index]!;
+    edits.push({
+      range: { start: textDoc.positionAt(ins.start), end: textDoc.positionAt(ins.end) },
+      newText: r.text,
+    });
   }
   for (const [start, end] of removals) {
     edits.push({

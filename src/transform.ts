@@ -2,6 +2,7 @@
 import type { BuildContext } from "./build-context.js";
 import type {
   ArtifactCopy,
+  BuildContextInput,
   Detection,
   Document,
   Evidence,
@@ -15,6 +16,8 @@ export interface TransformContext {
   doc: Document;
   facts: Facts;
   config: UserConfig;
+  /** The build context when known (files and the texts of the manifests read), else null. */
+  context?: BuildContextInput | null;
   /** The build context as BuildContext (undefined: none given, as for standard input; `unknown`:
    *  not readable): entry and build scripts (src/scripts.ts). */
   buildContext?: BuildContext | { unknown: string };
@@ -52,6 +55,11 @@ export interface TransformPlan {
   builderInserts?: { before: number; lines: string[]; why: string }[];
   /** Dockerfile lines added to the runtime stage after the copies (e.g. a server config). */
   extraSteps?: string[];
+  /**
+   * Instructions of the tail rewritten in place (`poetry run X` started as `X` with the virtualenv
+   * on PATH); each must also be a declared change.
+   */
+  rewrites?: { index: number; text: string }[];
   /** Dockerfile lines added to the runtime stage after the copies from the builder (checks). */
   afterCopySteps?: string[];
   /** Contract fields the plan changes on purpose, each with the reason. */

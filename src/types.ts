@@ -207,6 +207,14 @@ export interface RuntimePlan {
   builderSteps?: { line: string; why: string }[];
   /** Lines of text added to the runtime stage before the carried instructions (package installs). */
   extraSteps: string[];
+  /**
+   * Package repositories a builder-only step set up (key and source files) that a carried step
+   * installs from: the files are copied into the runtime stage before that step (`before`: its
+   * index, or -1 for the package install the plan adds) (src/apt-repository.ts).
+   */
+  repositoryFiles?: { step: number; before: number; files: string[] }[];
+  /** Instructions of the tail rewritten in place, as declared changes say. */
+  rewrites?: { index: number; text: string }[];
   /** Lines added to the runtime stage after the copies from the builder. */
   afterCopySteps?: string[];
   /** The builder's FROM image pinned to the release it is built on today, and why. */

@@ -120,6 +120,106 @@ function ownVenv(
   return { dir, line: ins.line, text: cmd.text };
 }
 
+interface StartThroughTool {
+  tool: "poetry" | "pipenv";
+  rewrite: { index: number; text: string };
+  change: { field: string; from: string; to: string; why: string };
+}
+
+/** Names a project file declares as scripts of its own (`[tool.poetry.scripts]`, Pipfile `[scripts]`). */
+function declaredScripts(text: string, sections: string[]): string[] {
+  const names: string[] = [];
+  let inSection = false;
+  for (const line of text.split(/\r?\n/)) {
+    const header = /^\s*\[([^\]]+)\]\s*$/.exec(line);
+    if (header) {
+      inSection = sections.includes(header[1]!.trim());
+      continue;
+    }
+    const key = inSection && /^\s*["']?([\w.-]+)["']?\s*=/.exec(line);
+    if (key) names.push(key[1]!);
+  }
+  return names;
+}
+
+/**
+ * `poetry run X …` / `pipenv run X …` at start runs X with the project's virtualenv active. The
+ * runtime stage has that virtualenv (/opt/venv) first on PATH and VIRTUAL_ENV set, but no Poetry
+ * or Pipenv, so the start command becomes `X …`. Left alone when X is a script the project file
+ * declares (the tool runs those its own way), when `pipenv run` would load a .env file, when the
+ * tool is given options, or when the build context is not known to tell these apart.
+ */
+function startThroughTool(
+  ctx: TransformContext,
+  tool: "poetry" | "pipenv",
+): StartThroughTool | LeaveAlone {
+  const { entrypoint, cmd } = ctx.facts;
+  const spec = entrypoint ?? cmd;
+  const unsure = (why: string) =>
+    leave("toolchain-at-runtime", `the image starts through ${tool} run: ${why}`, undefined);
+  if (!spec) return unsure("no start command");
+  const ins = ctx.doc.instructions[spec.index]!;
+  const words = spec.words;
+  if (words[0]?.replace(/^.*\//, "") !== tool || words[1] !== "run" || !words[2])
+    return unsure(`${tool} is given options or another command (${words.slice(0, 3).join(" ")})`);
+  const program = words[2];
+  if (program.startsWith("-")) return unsure(`${tool} run is given the option ${program}`);
+  const env = new Map(ctx.facts.env);
+  const project = tool === "poetry" ? "pyproject.toml" : "Pipfile";
+  const context = ctx.context;
+  if (!context) {
+    if (!/^python[\d.]*$/.test(program))
+      return unsure(
+        `the build context is not known, so whether ${program} is a script ${project} declares cannot be told`,
+      );
+  } else {
+    const texts = Object.entries(context.contents ?? {})
+      .filter(([p]) => p.replace(/^.*\//, "") === project)
+      .map(([, t]) => t);
+    const sections = tool === "poetry" ? ["tool.poetry.scripts", "project.scripts"] : ["scripts"];
+    if (texts.some((t) => declaredScripts(t, sections).includes(program)))
+      return unsure(`${program} is a script ${project} declares, which ${tool} runs its own way`);
+    if (
+      tool === "pipenv" &&
+      !/^(1|true|yes)$/i.test(env.get("PIPENV_DONT_LOAD_ENV") ?? "") &&
+      context.files.some((f) => f.replace(/^.*\//, "") === ".env")
+    )
+      return unsure(
+        "pipenv run loads the .env file of the build context, which the program alone would not",
+      );
+  }
+  if (tool === "pipenv" && env.has("PIPENV_IGNORE_VIRTUALENVS"))
+    return unsure("PIPENV_IGNORE_VIRTUALENVS makes pipenv ignore the active virtualenv");
+  if (
+    tool === "poetry" &&
+    [...env.keys()].some((k) => /^POETRY_(VIRTUALENVS_PATH|PROJECT_DIR)$/.test(k))
+  )
+    return unsure("Poetry is told where its virtualenv or project is");
+  const rest = words.slice(2);
+  let text: string;
+  const keyword = /^\s*\S+\s+/.exec(ins.raw)![0];
+  if (spec.form === "exec") {
+    const sep = /",\s/.test(ins.raw) ? ", " : ",";
+    text = `${keyword}[${rest.map((w) => JSON.stringify(w)).join(sep)}]`;
+  } else {
+    const m = new RegExp(`^(\\s*\\S+\\s+)(\\S*${tool})\\s+run\\s+`).exec(ins.raw);
+    const after = m ? ins.raw.slice(m[0].length) : "";
+    if (!m || /\b(poetry|pipenv)\b/.test(after) || /\\\r?\n/.test(ins.raw))
+      return unsure("the shell command runs it more than once or over several lines");
+    text = m[1] + after;
+  }
+  return {
+    tool,
+    rewrite: { index: ins.index, text },
+    change: {
+      field: ins.keyword,
+      from: words.join(" "),
+      to: rest.join(" "),
+      why: `${tool} run starts ${program} with the project's virtualenv active; the runtime stage has that virtualenv (${VENV}) first on PATH and no ${tool === "poetry" ? "Poetry" : "Pipenv"}, so it starts ${program} itself`,
+    },
+  };
+}
+
 const python: Transform = {
   id: "python",
   describe: "Python applications on python images: pip packages built in the builder, slim runtime",
@@ -139,9 +239,12 @@ const python: Transform = {
     const base = ctx.facts.base!;
     const tag = base.tag.toLowerCase();
     const isPypy = ctx.facts.baseInfo?.family === "pypy";
-    // PyPy 2 has no venv module.
-    if (isPypy && /^2(\b|[.-])/.test(tag))
-      return leave("unsupported", `${base.ref} is PyPy 2, which has no venv module`);
+    // Python 2 (CPython or PyPy) has no venv module: the virtualenv cannot be made.
+    if (/^2(\b|[.-])/.test(tag))
+      return leave(
+        "unsupported",
+        `${base.ref} is ${isPypy ? "PyPy" : "Python"} 2, which has no venv module`,
+      );
     const evidence: Evidence[] = [];
     const installs = allCommands(ctx)
       .map(({ ins, cmd }) => ({ ins, cmd, pip: pipInstall(cmd) }))
@@ -184,26 +287,31 @@ const python: Transform = {
           cmd.args.includes("virtualenvs.create") &&
           /^(false|0)$/i.test(cmd.args[cmd.args.length - 1] ?? ""),
       );
-    for (const { ins, project } of projects) {
-      if (project.tool === "poetry" && !poetryNoVenv)
-        return leave(
-          "unsupported",
-          `line ${ins.line} runs poetry install, which makes its own virtualenv (no \`poetry config virtualenvs.create false\` or POETRY_VIRTUALENVS_CREATE=false): copying it is not supported yet`,
-          ins.line,
-        );
-      if (project.tool === "pipenv" && !project.args.includes("--system"))
-        return leave(
-          "unsupported",
-          `line ${ins.line} runs pipenv without --system, which makes its own virtualenv: copying it is not supported yet`,
-          ins.line,
-        );
-    }
+    // A project install that makes its own virtualenv is repeated with /opt/venv active instead
+    // (Poetry and Pipenv use an activated virtualenv); sound only when the image starts through
+    // `poetry run` / `pipenv run`, which is then started as its command with /opt/venv on PATH.
     const runner = entryProgram(ctx);
-    if (runner && /^(poetry|pipenv)$/.test(runner.program.replace(/^.*\//, "")))
+    const runnerTool = runner ? runner.program.replace(/^.*\//, "") : "";
+    const ownVenvInstall = projects.find(
+      ({ project }) =>
+        (project.tool === "poetry" && !poetryNoVenv) ||
+        (project.tool === "pipenv" && !project.args.includes("--system")),
+    );
+    let start: StartThroughTool | null = null;
+    if (/^(poetry|pipenv)$/.test(runnerTool)) {
+      const s = startThroughTool(ctx, runnerTool as "poetry" | "pipenv");
+      if ("leave" in s) return s;
+      start = s;
+    } else if (ownVenvInstall) {
+      const { ins, project } = ownVenvInstall;
       return leave(
-        "toolchain-at-runtime",
-        `the image starts through ${runner.program} ${runner.args[0] ?? ""}: the packaging tool is not in the virtualenv the runtime stage gets`,
+        "unsupported",
+        project.tool === "poetry"
+          ? `line ${ins.line} runs poetry install, which makes its own virtualenv (no \`poetry config virtualenvs.create false\` or POETRY_VIRTUALENVS_CREATE=false), and the image does not start through \`poetry run\`: what it runs without that virtualenv would change`
+          : `line ${ins.line} runs pipenv without --system, which makes its own virtualenv, and the image does not start through \`pipenv run\`: what it runs without that virtualenv would change`,
+        ins.line,
       );
+    }
     for (const { ins, pip } of installs) {
       const bad = pip.args.find((a) =>
         UNSUPPORTED_OPTIONS.some((o) => a === o || a.startsWith(o + "=")),
@@ -233,17 +341,6 @@ const python: Transform = {
         "nothing-built",
         `nothing is compiled (no compiler or -dev package) and ${base.ref} is already slim`,
       );
-    const aptRepo = ctx.doc.instructions.find(
-      (i) =>
-        i.keyword === "RUN" && /apt-key|\/etc\/apt\/sources\.list|add-apt-repository/.test(i.args),
-    );
-    if (aptRepo)
-      return leave(
-        "unsupported",
-        `line ${aptRepo.line} adds a package repository: carrying it to the runtime stage is not supported`,
-        aptRepo.line,
-      );
-
     const workdir = ctx.facts.finalWorkdir;
     const lastBuild = lastBuildIndex(ctx);
     // The installs stay as written: they land in the virtualenv because it is created before the
@@ -330,7 +427,16 @@ const python: Transform = {
         line: early[early.length - 1]!.line,
       });
     }
+    if (start && own)
+      return leave(
+        "unsupported",
+        `the image starts through ${start.tool} run and line ${own.line} makes a virtualenv of its own: which one ${start.tool} would use is not told`,
+        own.line,
+      );
     const { version, suffix } = pythonTag(tag);
+    const runtimeVenvEnv = start
+      ? `ENV VIRTUAL_ENV=${VENV} PATH="${VENV}/bin:$PATH"`
+      : `ENV PATH="${VENV}/bin:$PATH"`;
     return {
       runtimeClass: isPypy ? "pypy" : "python",
       runtimeWhy: `the same Python ${version} without compilers and -dev headers`,
@@ -338,7 +444,7 @@ const python: Transform = {
       artifacts,
       builderInserts,
       // The file's own virtualenv is on PATH by its own ENV, which the runtime stage keeps.
-      extraSteps: own ? [] : [`ENV PATH="${VENV}/bin:$PATH"`],
+      extraSteps: own ? [] : [runtimeVenvEnv],
       declaredChanges: own
         ? []
         : [
@@ -348,7 +454,19 @@ const python: Transform = {
               to: `${VENV}/bin:$PATH`,
               why: `the virtualenv ${VENV} comes first on PATH, so python and the console scripts use its packages`,
             },
+            ...(start
+              ? [
+                  {
+                    field: "ENV VIRTUAL_ENV",
+                    from: "",
+                    to: VENV,
+                    why: `${start.tool} run sets VIRTUAL_ENV for the program it starts; the runtime stage sets it for the program itself`,
+                  },
+                  start.change,
+                ]
+              : []),
           ],
+      ...(start ? { rewrites: [start.rewrite] } : {}),
       // Packages built from source on a full image may link libraries the slim image lacks.
       afterCopySteps: [
         `RUN if find ${venv} -type f \\( -name '*.so*' -o -perm -u+x \\) -exec ldd {} \\; 2>&1 | grep -E 'not found|Error (loading|relocating)'; then echo 'a compiled Python package needs a library this image lacks' >&2; exit 1; fi`,

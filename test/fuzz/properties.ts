@@ -59,6 +59,14 @@ export function preserved(input: string, r: ConvertResult): string | null {
     for (const part of [st.split?.dep, st.split?.rest])
       if (part && !outText.includes(part)) return `split RUN part lost: ${JSON.stringify(part)}`;
   }
+  // A tail line the plan rewrites in place (a declared change): its new text must be there.
+  for (const rw of r.plan?.rewrites ?? []) {
+    const ins = doc.instructions[rw.index]!;
+    for (let l = lineAt(ins.start); l <= lineAt(ins.end); l++) movedLines.add(l);
+    if (!outText.includes(rw.text)) return `rewritten instruction lost: ${JSON.stringify(rw.text)}`;
+    if (!r.plan?.declaredChanges.some((d) => d.field === ins.keyword))
+      return `instruction rewritten without a declared change: ${JSON.stringify(ins.raw)}`;
+  }
   const inLines = lines(inText);
   const mixed = /\r\n/.test(inText) && /(^|[^\r])\n/.test(inText);
   const out = lines(outText);
