@@ -391,6 +391,11 @@ export function planConversion(
   };
   const cacheOrder = planCacheOrder(ctx, options, lastBuild);
   if (cacheOrder) plan.cacheOrder = cacheOrder;
+  // A RUN the cache order rewrites keeps its text otherwise (whole is right too, only longer).
+  const rewrites = (tp.builderRewrites ?? []).filter(
+    (rw) => !cacheOrder?.steps.some((st) => st.run === rw.index || st.copy === rw.index),
+  );
+  if (rewrites.length) plan.builderRewrites = rewrites;
   const existingAlias = facts.base?.alias ?? null;
   return {
     detection: { ...best.d, evidence: [...best.d.evidence, ...(tp.evidence ?? [])] },

@@ -263,6 +263,7 @@ const staticSite: Transform = {
 
     // Every step that stays in the builder must change nothing the runtime stage does not get.
     const builderOnly: number[] = [];
+    const builderRewrites: { index: number; text: string; why: string }[] = [];
     const carriedWrites: { ins: InstructionNode; paths: string[] }[] = [];
     const removed = new Set<string>();
     for (const ins of doc.instructions) {
@@ -296,6 +297,8 @@ const staticSite: Transform = {
       }
       const blocker = checkRun(ins, place, env, config);
       if (blocker) return leave("unsupported", blocker, ins.line);
+      const cut = cutRemovals(doc.text, doc.escape, ins, env);
+      if (cut) builderRewrites.push(cut);
       for (const c of ins.commands) for (const n of removedPackages(c) ?? []) removed.add(n);
     }
 
@@ -336,12 +339,22 @@ const staticSite: Transform = {
             .map((p) => resolvePath(c.cwd, expand(p, { ...env, ...c.assignments })))
             .some((p) => !covers(config, p)),
         );
-        if (mixed || outside)
+        if (mixed || outside) {
+          const edit = ins.commands.find((c) =>
+            [
+              ...(CONFIG_COMMANDS.has(posix.basename(c.name)) ? [config] : []),
+              ...(FILE_COMMANDS.has(posix.basename(c.name)) ? (writtenPaths(c) ?? []) : []),
+              ...redirectTargets(c.text),
+            ].some((p) =>
+              covers(config, resolvePath(c.cwd, expand(p, { ...env, ...c.assignments }))),
+            ),
+          );
           return leave(
             "unsupported",
-            `line ${l.line} changes the server's configuration (${config}) together with other steps${mixed ? ` (\`${mixed.text.slice(0, 60)}\`)` : ""}: the runtime stage can neither copy nor repeat only that change`,
+            `line ${l.line} changes the server's configuration (${config}${edit ? `: \`${edit.text.slice(0, 60)}\`` : ""}) in a RUN that does more${mixed ? ` (\`${mixed.text.slice(0, 60)}\`)` : ""}: the runtime stage can neither copy that change alone nor repeat the RUN without Node`,
             l.line,
           );
+        }
         afterCopySteps.push(`RUN ${ins.args.trim()}`);
         notes.push(
           `line ${l.line} (${ins.args.trim().slice(0, 60)}) is run again in the runtime stage`,
@@ -394,6 +407,7 @@ const staticSite: Transform = {
       builderOnly,
       builderOnlyPackages: [...nodePackages, ...removed],
       extraSteps: [`RUN rm -rf ${cleared.join(" ")}`],
+      ...(builderRewrites.length ? { builderRewrites } : {}),
       ...(afterCopySteps.length ? { afterCopySteps } : {}),
       needsShell: true,
       evidence: [
@@ -453,6 +467,56 @@ function checkRun(
     }
   }
   return null;
+}
+
+/** Package-manager verbs that only tidy up (no package named). */
+const TIDY_VERBS = new Set(["autoremove", "clean", "autoclean", "cache"]);
+
+/**
+ * A RUN that installs, builds and then removes what it installed (`… && npm run build && cp … &&
+ * apt-get purge -y nodejs npm && rm -rf /var/lib/apt/lists/*`): in the builder, which never
+ * reaches the final image, the trailing removals and clean-ups are pointless. The RUN is cut
+ * before them when the cut is clear: a plain \`&&\` chain in shell form, no comment or heredoc
+ * inside, every command after the cut a package removal or clean-up, or an rm of build scratch.
+ */
+function cutRemovals(
+  text: string,
+  escape: string,
+  ins: InstructionNode,
+  env: Record<string, string>,
+): { index: number; text: string; why: string } | null {
+  const cmds = ins.commands;
+  if (ins.exec || escape !== "\\" || cmds.length < 2) return null;
+  if (/\n[ \t]*#/.test(ins.raw) || /<<-?\s*['"]?\w/.test(ins.raw)) return null;
+  if (!plainAndChain(text, cmds)) return null;
+  const tidy = (c: ShellCommand): boolean => {
+    if (removedPackages(c)) return true;
+    if (PACKAGE_TOOLS.has(c.name)) {
+      const verb = c.args.find((a) => !a.startsWith("-"));
+      return verb !== undefined && TIDY_VERBS.has(verb);
+    }
+    if (c.name !== "rm") return false;
+    const paths = c.args.filter((a) => !a.startsWith("-"));
+    return (
+      paths.length > 0 &&
+      paths.every((p) => SCRATCH.test(resolvePath(c.cwd, expand(p, { ...env, ...c.assignments }))))
+    );
+  };
+  let k = cmds.length;
+  while (k > 0 && tidy(cmds[k - 1]!)) k--;
+  const dropped = cmds.slice(k);
+  if (k === 0 || !dropped.some((c) => (removedPackages(c)?.length ?? 0) > 0)) return null;
+  const prev = cmds[k - 1]!;
+  const end = prev.offset + prev.text.length;
+  if (end <= ins.start || end > ins.end) return null;
+  const cutText = text.slice(ins.start, end);
+  if (!ins.raw.startsWith(cutText)) return null;
+  const removedText = dropped.map((c) => c.text.replace(/\s+/g, " ")).join(" && ");
+  return {
+    index: ins.index,
+    text: cutText,
+    why: `\`${removedText.length > 100 ? removedText.slice(0, 97) + "..." : removedText}\` is dropped: it removes what the build installed, and the builder never reaches the final image (the runtime stage never installs it)`,
+  };
 }
 
 /** The RUN's text as the command offsets see it: the instruction padded to its file offset. */
