@@ -272,6 +272,26 @@ const staticSite: Transform = {
       const installsNode = facts.lines[ins.index]!.packages.some((p) =>
         p.names.some((n) => nodePackages.includes(n)),
       );
+      const installs = facts.lines[ins.index]!.packages.some((p) => p.names.length > 0);
+      if (role === "runtime-setup" && installs && !installsNode) {
+        // The runtime stage installs these packages itself, before it empties the served folders
+        // (a replayed install would run after that and put the package's defaults back).
+        const other = ins.commands.find(
+          (c) =>
+            c.name &&
+            !PACKAGE_TOOLS.has(c.name) &&
+            !NEUTRAL.has(c.name) &&
+            !(c.name === "rm" && (writtenPaths(c) ?? []).every((p) => SCRATCH.test(p))),
+        );
+        if (other)
+          return leave(
+            "unsupported",
+            `line ${ins.line} installs packages and also runs \`${other.text.slice(0, 60)}\`: the runtime stage installs the packages before it empties the served folders, and cannot repeat the rest in that order`,
+            ins.line,
+          );
+        builderOnly.push(ins.index);
+        continue;
+      }
       if (role === "runtime-setup" && !installsNode) {
         // Replayed in the runtime stage: what it writes is checked against the copies below.
         const paths = ins.commands.flatMap((c) => {
