@@ -15,6 +15,7 @@ import {
   scoreEcosystem,
 } from "../src/artifacts.js";
 import { commands as commandData, findMatcher, packages, type WebServer } from "../src/data.js";
+import { plainAndChain, removedPackages, SCRATCH } from "../src/chain.js";
 import { resolvePath } from "../src/parse/shell.js";
 import { leave, type Transform, type TransformContext } from "../src/transform.js";
 import type { ArtifactCopy, InstructionNode, ShellCommand } from "../src/types.js";
@@ -63,10 +64,6 @@ const CONFIG_COMMANDS = new Set([
   "lighty-enable-mod",
   "lighty-disable-mod",
 ]);
-/** Where a build writes what is not part of the image's purpose (caches, package lists, Node's). */
-const SCRATCH =
-  /^\/(tmp|root|var\/lib\/apt|var\/cache|var\/lib\/apk|usr\/local\/lib\/node_modules|usr\/lib\/node_modules|usr\/local\/share\/\.cache)(\/|$)/;
-
 /** The web server the image starts, and where it comes from (the base image, or a package). */
 function webServer(ctx: TransformContext): { server: WebServer; from: string } | null {
   const info = ctx.facts.baseInfo;
@@ -120,26 +117,6 @@ function writtenPaths(cmd: ShellCommand): string[] | null {
     return script ? operands : operands.slice(1);
   }
   return words;
-}
-
-/** Plain `&&` between every two commands of a RUN (line continuations and blanks allowed). */
-function plainAndChain(text: string, cmds: ShellCommand[]): boolean {
-  for (let i = 1; i < cmds.length; i++) {
-    const prev = cmds[i - 1]!;
-    const gap = text.slice(prev.offset + prev.text.length, cmds[i]!.offset);
-    if (!/^(\s|\\\r?\n)*&&(\s|\\\r?\n)*$/.test(gap)) return false;
-  }
-  return true;
-}
-
-/** Packages a command removes (apt-get purge/remove, apk del). */
-function removedPackages(cmd: ShellCommand): string[] | null {
-  const manager = cmd.name === "apk" ? "apk" : PACKAGE_TOOLS.has(cmd.name) ? "apt" : null;
-  if (!manager) return null;
-  const verbs = packages.managers[manager]!.remove;
-  const words = cmd.args.filter((a) => !a.startsWith("-"));
-  if (!words[0] || !verbs.includes(words[0])) return null;
-  return words.slice(1).map((w) => w.replace(/[=:].*$/, ""));
 }
 
 const staticSite: Transform = {
@@ -263,7 +240,6 @@ const staticSite: Transform = {
 
     // Every step that stays in the builder must change nothing the runtime stage does not get.
     const builderOnly: number[] = [];
-    const builderRewrites: { index: number; text: string; why: string }[] = [];
     const carriedWrites: { ins: InstructionNode; paths: string[] }[] = [];
     const removed = new Set<string>();
     for (const ins of doc.instructions) {
@@ -317,8 +293,6 @@ const staticSite: Transform = {
       }
       const blocker = checkRun(ins, place, env, config);
       if (blocker) return leave("unsupported", blocker, ins.line);
-      const cut = cutRemovals(doc.text, doc.escape, ins, env);
-      if (cut) builderRewrites.push(cut);
       for (const c of ins.commands) for (const n of removedPackages(c) ?? []) removed.add(n);
     }
 
@@ -427,7 +401,6 @@ const staticSite: Transform = {
       builderOnly,
       builderOnlyPackages: [...nodePackages, ...removed],
       extraSteps: [`RUN rm -rf ${cleared.join(" ")}`],
-      ...(builderRewrites.length ? { builderRewrites } : {}),
       ...(afterCopySteps.length ? { afterCopySteps } : {}),
       needsShell: true,
       evidence: [
@@ -487,56 +460,6 @@ function checkRun(
     }
   }
   return null;
-}
-
-/** Package-manager verbs that only tidy up (no package named). */
-const TIDY_VERBS = new Set(["autoremove", "clean", "autoclean", "cache"]);
-
-/**
- * A RUN that installs, builds and then removes what it installed (`… && npm run build && cp … &&
- * apt-get purge -y nodejs npm && rm -rf /var/lib/apt/lists/*`): in the builder, which never
- * reaches the final image, the trailing removals and clean-ups are pointless. The RUN is cut
- * before them when the cut is clear: a plain \`&&\` chain in shell form, no comment or heredoc
- * inside, every command after the cut a package removal or clean-up, or an rm of build scratch.
- */
-function cutRemovals(
-  text: string,
-  escape: string,
-  ins: InstructionNode,
-  env: Record<string, string>,
-): { index: number; text: string; why: string } | null {
-  const cmds = ins.commands;
-  if (ins.exec || escape !== "\\" || cmds.length < 2) return null;
-  if (/\n[ \t]*#/.test(ins.raw) || /<<-?\s*['"]?\w/.test(ins.raw)) return null;
-  if (!plainAndChain(text, cmds)) return null;
-  const tidy = (c: ShellCommand): boolean => {
-    if (removedPackages(c)) return true;
-    if (PACKAGE_TOOLS.has(c.name)) {
-      const verb = c.args.find((a) => !a.startsWith("-"));
-      return verb !== undefined && TIDY_VERBS.has(verb);
-    }
-    if (c.name !== "rm") return false;
-    const paths = c.args.filter((a) => !a.startsWith("-"));
-    return (
-      paths.length > 0 &&
-      paths.every((p) => SCRATCH.test(resolvePath(c.cwd, expand(p, { ...env, ...c.assignments }))))
-    );
-  };
-  let k = cmds.length;
-  while (k > 0 && tidy(cmds[k - 1]!)) k--;
-  const dropped = cmds.slice(k);
-  if (k === 0 || !dropped.some((c) => (removedPackages(c)?.length ?? 0) > 0)) return null;
-  const prev = cmds[k - 1]!;
-  const end = prev.offset + prev.text.length;
-  if (end <= ins.start || end > ins.end) return null;
-  const cutText = text.slice(ins.start, end);
-  if (!ins.raw.startsWith(cutText)) return null;
-  const removedText = dropped.map((c) => c.text.replace(/\s+/g, " ")).join(" && ");
-  return {
-    index: ins.index,
-    text: cutText,
-    why: `\`${removedText.length > 100 ? removedText.slice(0, 97) + "..." : removedText}\` is dropped: it removes what the build installed, and the builder never reaches the final image (the runtime stage never installs it)`,
-  };
 }
 
 /** The RUN's text as the command offsets see it: the instruction padded to its file offset. */
