@@ -5,7 +5,7 @@
 // without Node, and it gets the folders the build filled (and the server's configuration when a
 // step before the build changed it). Node, the sources and node_modules stay in the builder.
 import { posix } from "node:path";
-import { expand } from "../src/analyse.js";
+import { expand, readImageRef } from "../src/analyse.js";
 import {
   contextCopies,
   covers,
@@ -14,7 +14,13 @@ import {
   lastBuildIndex,
   scoreEcosystem,
 } from "../src/artifacts.js";
-import { commands as commandData, findMatcher, packages, type WebServer } from "../src/data.js";
+import {
+  commands as commandData,
+  familyOf,
+  findMatcher,
+  packages,
+  type WebServer,
+} from "../src/data.js";
 import { plainAndChain, removedPackages, SCRATCH } from "../src/chain.js";
 import { resolvePath } from "../src/parse/shell.js";
 import { leave, type Transform, type TransformContext } from "../src/transform.js";
@@ -211,7 +217,7 @@ const staticSite: Transform = {
     // Files copied from the build context before the build: the sources stay in the builder; the
     // server's configuration comes with its folder; anything else is taken from the builder.
     const extra: ArtifactCopy[] = [];
-    for (const c of contextCopies(ctx)) {
+    for (const c of [...contextCopies(ctx), ...imageCopies(ctx)]) {
       if (c.index > lastBuild) continue;
       const dirLike = c.sources.some((s) => /[*?]/.test(s) || s.endsWith("/") || s === ".");
       const targets =
@@ -231,7 +237,7 @@ const staticSite: Transform = {
           extra.push({
             from: t,
             to: t,
-            why: `copied from the build context by line ${c.line}`,
+            why: `copied ${ctx.doc.instructions[c.index]!.flags["from"] ? `from ${ctx.doc.instructions[c.index]!.flags["from"]}` : "from the build context"} by line ${c.line}`,
             rule: "context-file",
             line: c.line,
           });
@@ -265,6 +271,17 @@ const staticSite: Transform = {
             `line ${ins.line} installs packages and also runs \`${other.text.slice(0, 60)}\`: the runtime stage installs the packages before it empties the served folders, and cannot repeat the rest in that order`,
             ins.line,
           );
+        builderOnly.push(ins.index);
+        continue;
+      }
+      // Links that put Node's tools on PATH (`ln -s …/npm-cli.js /usr/local/bin/npm`): the toolchain.
+      const linksNode =
+        ins.commands.length > 0 &&
+        ins.commands.every((c) => {
+          const words = c.args.filter((a) => !a.startsWith("-"));
+          return c.name === "ln" && NODE_TOOLS.has(posix.basename(words[words.length - 1] ?? ""));
+        });
+      if (role === "runtime-setup" && linksNode) {
         builderOnly.push(ins.index);
         continue;
       }
@@ -460,6 +477,37 @@ function checkRun(
     }
   }
   return null;
+}
+
+/**
+ * `COPY --from=<image>` before the build (Node from the node image, a module from another image):
+ * like a copy from the context, what it brings outside the sources is taken from the builder.
+ */
+function imageCopies(
+  ctx: TransformContext,
+): { index: number; line: number; dest: string; sources: string[] }[] {
+  return (
+    ctx.doc.instructions
+      .filter((i) => (i.keyword === "COPY" || i.keyword === "ADD") && i.flags["from"])
+      // Node itself taken from a node image is the build's toolchain: the builder keeps it.
+      .filter((i) => familyOf(readImageRef(i.flags["from"]!).name)?.ecosystem !== "node")
+      .flatMap((ins) => {
+        const words = ins.exec ?? ins.args.split(/\s+/).filter((w) => !w.startsWith("--"));
+        if (words.length < 2) return [];
+        const workdir = ctx.facts.lines[ins.index]?.workdir ?? "/";
+        const dest = words[words.length - 1]!;
+        return [
+          {
+            index: ins.index,
+            line: ins.line,
+            dest:
+              resolvePath(workdir, dest).replace(/\/$/, "") +
+              (dest.endsWith("/") || dest === "." ? "/" : ""),
+            sources: words.slice(0, -1),
+          },
+        ];
+      })
+  );
 }
 
 /** The RUN's text as the command offsets see it: the instruction padded to its file offset. */
