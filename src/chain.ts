@@ -145,6 +145,23 @@ export function removalChains(
       const vars = { ...env, ...c.assignments };
       // Removing what the build made: the runtime stage never had it. Not configuration under
       // /etc, which the image may have had (removing a default site changes the server).
+      // `find … -delete` / `-exec rm …`: removal too (of what its start folders hold).
+      if (b === "find") {
+        const start = c.args.findIndex((a) => a.startsWith("-") || a === "(" || a === "!");
+        const roots = (start === -1 ? c.args : c.args.slice(0, start)).map((p) =>
+          resolvePath(c.cwd, expand(p, vars)),
+        );
+        const expr = start === -1 ? [] : c.args.slice(start);
+        const execs = expr.flatMap((a, i) => (/^-(exec|execdir|ok)$/.test(a) ? [expr[i + 1]] : []));
+        const removes = expr.includes("-delete") || execs.length > 0;
+        if (
+          removes &&
+          execs.every((e) => e === "rm") &&
+          roots.length > 0 &&
+          roots.every((p) => p !== "/" && !covers("/etc", p))
+        )
+          continue;
+      }
       if (b === "rm") {
         const paths = c.args
           .filter((a) => !a.startsWith("-"))
