@@ -23,12 +23,27 @@ const PLACING = new Set(["cp", "mv", "install", "rsync", "mkdir", "chmod", "touc
 
 /** Plain `&&` between every two commands of a RUN (line continuations and blanks allowed). */
 export function plainAndChain(text: string, cmds: ShellCommand[]): boolean {
+  return notAnd(text, cmds) === null;
+}
+
+/** The first place two commands of a RUN are joined by something else than `&&`. */
+export function notAnd(
+  text: string,
+  cmds: ShellCommand[],
+): { after: ShellCommand; joint: string } | null {
   for (let i = 1; i < cmds.length; i++) {
     const prev = cmds[i - 1]!;
     const gap = text.slice(prev.offset + prev.text.length, cmds[i]!.offset);
-    if (!/^(\s|\\\r?\n)*&&(\s|\\\r?\n)*$/.test(gap)) return false;
+    if (!/^(\s|\\\r?\n)*&&(\s|\\\r?\n)*$/.test(gap))
+      return {
+        after: prev,
+        joint: gap
+          .replace(/\\\r?\n/g, " ")
+          .replace(/\s+/g, " ")
+          .trim(),
+      };
   }
-  return true;
+  return null;
 }
 
 /** Packages a command removes (apt-get purge/remove, apk del, yum remove), or null. */

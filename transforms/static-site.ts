@@ -21,7 +21,7 @@ import {
   packages,
   type WebServer,
 } from "../src/data.js";
-import { plainAndChain, removedPackages, SCRATCH } from "../src/chain.js";
+import { notAnd, removedPackages, SCRATCH } from "../src/chain.js";
 import { resolvePath } from "../src/parse/shell.js";
 import { leave, type Transform, type TransformContext } from "../src/transform.js";
 import type { ArtifactCopy, InstructionNode, ShellCommand } from "../src/types.js";
@@ -447,8 +447,9 @@ function checkRun(
   const removal = cmds.findIndex((c) => (removedPackages(c)?.length ?? 0) > 0);
   const builds = cmds.some((c) => NODE_TOOLS.has(c.name));
   if (removal !== -1 && builds) {
-    if (!plainAndChain(sourceOf(ins), cmds))
-      return `line ${ins.line} installs, builds and removes in one RUN that is not a plain \`&&\` chain (\`;\`, \`||\`, a pipe or a condition): where the build ends is not clear`;
+    const joint = notAnd(sourceOf(ins), cmds);
+    if (joint)
+      return `line ${ins.line} installs, builds and removes in one RUN that is not a plain \`&&\` chain: \`${joint.after.text.slice(0, 60)}\` is followed by \`${joint.joint.slice(0, 20) || "(nothing)"}\`, so where the build ends is not clear`;
     const late = cmds.slice(removal + 1).find((c) => NODE_TOOLS.has(c.name));
     if (late)
       return `line ${ins.line} runs \`${late.text.slice(0, 60)}\` after \`${cmds[removal]!.text.slice(0, 60)}\` removes packages: the chain cannot be split there`;
