@@ -74,6 +74,11 @@ const packagesSchema = z.object({
   runtimeSets: z.record(z.string(), z.record(z.string(), strList)).default({}),
   /** Programs packages install under another name than their own: program → package patterns. */
   programPackages: z.record(z.string(), strList).default({}),
+  /**
+   * Node from the OS's packages, per package manager: build-only when it builds a front-end that
+   * a web server serves (transforms/static-site.ts).
+   */
+  frontendToolchain: z.record(z.string(), strList).default({}),
 });
 
 const ruleSchema = z.object({
@@ -124,8 +129,22 @@ const commandsSchema = z.object({
       fixedDir: z.boolean().optional(),
     }),
   ),
+  /**
+   * Web servers that serve a built front-end (transforms/static-site.ts): the programs that start
+   * them, the OS packages that install them, the images that ship them, their configuration folder.
+   */
+  webServers: z
+    .array(
+      matcherSchema.extend({
+        packages: strList.default([]),
+        images: strList.default([]),
+        config: z.string(),
+      }),
+    )
+    .default([]),
 });
 export type StaticServer = z.infer<typeof commandsSchema>["staticServers"][number];
+export type WebServer = z.infer<typeof commandsSchema>["webServers"][number];
 
 const manifestCommand = matcherSchema.extend({
   /** false: no non-flag word may follow the matched ones; true: any may. */

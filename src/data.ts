@@ -4,7 +4,13 @@ import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { DataFiles, FamilyData } from "./data-schema.js";
 
-export type { CommandRule, FamilyData, ManifestEcosystem, StaticServer } from "./data-schema.js";
+export type {
+  CommandRule,
+  FamilyData,
+  ManifestEcosystem,
+  StaticServer,
+  WebServer,
+} from "./data-schema.js";
 
 // data/ sits beside src/ in the repository and two levels up from dist/src/ in a build.
 const dataDir = [new URL("../data/", import.meta.url), new URL("../../data/", import.meta.url)]

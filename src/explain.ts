@@ -130,6 +130,13 @@ export function explainPlan(planned: Planned, facts: Facts): Explanation[] {
     });
   for (const k of order?.kept ?? [])
     out.push({ role: "plan", rule: "cache-order-kept", line: k.line, text: k.why });
+  for (const rw of plan.builderRewrites ?? [])
+    out.push({
+      role: "plan",
+      rule: "builder-rewrite",
+      line: facts.lines[rw.index]?.line,
+      text: `line ${facts.lines[rw.index]?.line} cut short in the builder: ${rw.why}`,
+    });
   for (const s of plan.builderSteps ?? [])
     out.push({ role: "plan", text: `added to the builder: ${s.line} (${s.why})` });
   for (const d of plan.declaredChanges)

@@ -11,10 +11,12 @@ import {
   unreadScripts,
   covers,
   entryProgram,
+  envAt,
   lastBuildIndex,
   toolchainAtRuntime,
 } from "./artifacts.js";
 import { planCacheOrder } from "./cache-order.js";
+import { removalChains } from "./chain.js";
 import { images, matchesEntry, normaliseRepo, packages } from "./data.js";
 import { debianRuntimeLibs } from "./debian-libs.js";
 import { parseShell } from "./parse/shell.js";
@@ -353,6 +355,15 @@ export function planConversion(
         );
     }
   }
+  // A RUN that installs, builds and removes packages: split only where the split is clear.
+  const chains = removalChains(
+    ctx,
+    carried,
+    lastBuild,
+    tp.artifacts.map((a) => a.from),
+    envAt(ctx, lastBuild + 1),
+  );
+  if ("leave" in chains) return chains;
   const missing = contextFileLeftBehind(ctx, tp.artifacts, lastBuild);
   if (missing)
     return leave(
@@ -490,6 +501,12 @@ export function planConversion(
   };
   const cacheOrder = planCacheOrder(ctx, options, lastBuild);
   if (cacheOrder) plan.cacheOrder = cacheOrder;
+  // A RUN the cache order rewrites keeps its text otherwise (whole is right too, only longer).
+  const rewrites = [
+    ...(tp.builderRewrites ?? []),
+    ...chains.filter((c) => !tp.builderRewrites?.some((rw) => rw.index === c.index)),
+  ].filter((rw) => !cacheOrder?.steps.some((st) => st.run === rw.index || st.copy === rw.index));
+  if (rewrites.length) plan.builderRewrites = rewrites;
   const existingAlias = facts.base?.alias ?? null;
   return {
     detection: { ...best.d, evidence: [...best.d.evidence, ...(tp.evidence ?? [])] },

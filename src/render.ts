@@ -136,6 +136,7 @@ export function render(ctx: TransformContext, planned: Planned): Rendered {
   };
   for (const ins of planned.plan.builderInserts ?? [])
     touch(ins.before).before.push(...ins.lines.map(kwLine));
+  for (const rw of planned.plan.builderRewrites ?? []) touch(rw.index).text = rw.text;
   for (const step of planned.plan.cacheOrder?.steps ?? []) {
     const copy = doc.instructions[step.copy]!;
     const run = doc.instructions[step.run]!;

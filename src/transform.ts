@@ -53,6 +53,11 @@ export interface TransformPlan {
    * reason (the Python virtualenv, created before the installs so they land in it).
    */
   builderInserts?: { before: number; lines: string[]; why: string }[];
+  /**
+   * Builder RUNs cut short: each becomes `text`, a prefix of its own text (trailing package
+   * removals dropped: the builder never reaches the final image), each explained.
+   */
+  builderRewrites?: { index: number; text: string; why: string }[];
   /** Dockerfile lines added to the runtime stage after the copies (e.g. a server config). */
   extraSteps?: string[];
   /**

@@ -229,6 +229,11 @@ export interface RuntimePlan {
   cacheOrder?: CacheOrder;
   /** Lines inserted into the builder before an instruction (the Python virtualenv), each explained. */
   builderInserts?: { before: number; lines: string[]; why: string }[];
+  /**
+   * Builder RUNs cut short: each becomes `text`, a prefix of its own text (trailing package
+   * removals dropped: the builder never reaches the final image), each explained.
+   */
+  builderRewrites?: { index: number; text: string; why: string }[];
   /** Contract changes the plan makes on purpose, each explained (e.g. a static server replaced by nginx). */
   declaredChanges: { field: string; from: string; to: string; why: string }[];
   notes: string[];

@@ -40,6 +40,13 @@ export function preserved(input: string, r: ConvertResult): string | null {
   const split = new Set(
     (r.plan?.cacheOrder?.steps ?? []).filter((st) => st.split).map((st) => st.run),
   );
+  // A builder RUN cut short (its trailing removals dropped) keeps its text up to the cut.
+  for (const rw of r.plan?.builderRewrites ?? []) {
+    const ins = doc.instructions[rw.index]!;
+    for (let l = lineAt(ins.start); l <= lineAt(ins.end); l++) movedLines.add(l);
+    if (!ins.raw.startsWith(rw.text) || !outText.includes(rw.text))
+      return `cut RUN lost its text: ${JSON.stringify(rw.text)}`;
+  }
   for (const i of r.plan?.builderOnly ?? []) {
     const ins = doc.instructions[i]!;
     for (let l = lineAt(ins.start); l <= lineAt(ins.end); l++) movedLines.add(l);
