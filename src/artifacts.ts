@@ -659,7 +659,7 @@ function scriptArtifacts(
       continue;
     }
     const known = ctx.buildContext && !("unknown" in ctx.buildContext) ? ctx.buildContext : null;
-    const copy = contextSourceOf(ctx.doc, known, need.path, Number.MAX_SAFE_INTEGER);
+    const copy = contextSourceOf(ctx.doc, known, need.path, Number.MAX_SAFE_INTEGER, true);
     if (copy && known && !known.has(copy.file)) {
       if (need.required)
         return leave(
