@@ -13,9 +13,11 @@ import {
   option,
   scoreEcosystem,
 } from "../src/artifacts.js";
-import { images } from "../src/data.js";
+import { images, normaliseRepo } from "../src/data.js";
+import { javaOfTag } from "../src/java-tags.js";
 import { resolvePath } from "../src/parse/shell.js";
 import {
+  isLeave,
   leave,
   type LeaveAlone,
   type Transform,
@@ -284,18 +286,38 @@ function distOf(path: string, all: Build[]): { dir: string; by: Build } | undefi
 
 /** The Java major version to run on (from the builder's tag), or why it is not known. */
 function jreVersion(ctx: TransformContext): number | LeaveAlone {
-  const version = javaVersion(ctx.facts.baseInfo?.family, ctx.facts.base?.tag ?? "");
-  if (version === null)
+  const base = ctx.facts.base;
+  const known = javaVersionOf(ctx);
+  if (known === null)
     return leave(
       "unsupported",
-      `the Java version is not in the tag of ${ctx.facts.base?.ref}: the JRE to run on is unknown`,
+      `the Java version is not in the tag of ${base?.ref}${base && !base.fromArg && !base.digest && javaOfTag(normaliseRepo(base.name), base.tag) === null ? " nor in its last definition upstream (data/java-tags.json)" : ""}: the JRE to run on is unknown`,
     );
+  const version = known.java;
   if (!TEMURIN_JRE.includes(version))
     return leave(
       "unsupported",
-      `no eclipse-temurin JRE image is published for Java ${version} (${ctx.facts.base?.ref})`,
+      `no eclipse-temurin JRE image is published for Java ${version} (${base?.ref})`,
     );
   return version;
+}
+
+/**
+ * The builder's Java: read from its tag, else (a tag that does not say it, neither a digest nor a
+ * build argument) from the tag's last definition upstream, with a note saying so.
+ */
+function javaVersionOf(ctx: TransformContext): { java: number; note?: string } | null {
+  const base = ctx.facts.base;
+  if (!base) return null;
+  const inTag = javaVersion(ctx.facts.baseInfo?.family, base.tag);
+  if (inTag !== null) return { java: inTag };
+  if (base.fromArg || base.digest) return null;
+  const data = javaOfTag(normaliseRepo(base.name), base.tag);
+  if (!data) return null;
+  return {
+    java: data.java,
+    note: `${base.name}:${base.tag} was last defined upstream with ${data.kind === "jre" ? "a JRE" : "a JDK"} ${data.java} (data/java-tags.json, from docker-library/official-images): the runtime is Java ${data.java}`,
+  };
 }
 
 /** The image starts a launcher script (`target/universal/stage/bin/app`) of a built distribution. */
@@ -409,146 +431,153 @@ const java: Transform = {
     return { ecosystem: "java", score: score + 2, evidence };
   },
   plan(ctx) {
-    const entry = javaEntry(ctx);
-    const all = builds(ctx);
-    if (!entry) {
-      const version = jreVersion(ctx);
-      return typeof version === "number" ? planLauncher(ctx, version, all) : version;
-    }
-    if (!entry.jar && entry.classPath.length > 0 && !entry.agent) {
-      const version = jreVersion(ctx);
-      return typeof version === "number"
-        ? planClassPath(ctx, entry.classPath, version, all)
-        : version;
-    }
-    if (!entry.jar)
-      return leave(
-        "artifact-unknown",
-        `\`${entry.command}\` does not run a jar (-jar): its class path cannot be told from the Dockerfile`,
-      );
-    if (entry.agent)
-      return leave(
-        "artifact-unknown",
-        `\`${entry.agent}\` loads another file at start, which the runtime stage would also need`,
-      );
-    if (all.length === 0)
-      return leave(
-        "nothing-built",
-        "no Maven package, Gradle jar task or `jar` tool run is seen: no jar is built",
-      );
-    if (allCommands(ctx).some(({ cmd }) => cmd.args.some((a) => a.includes("copy-dependencies"))))
-      return leave(
-        "artifact-unknown",
-        "dependencies are copied beside the jar (dependency:copy-dependencies): the class path is more than the jar",
-      );
+    const planned = planJava(ctx);
+    const note = isLeave(planned) ? undefined : javaVersionOf(ctx)?.note;
+    if (note && !isLeave(planned)) planned.notes = [...(planned.notes ?? []), note];
+    return planned;
+  },
+};
+export default java;
+
+function planJava(ctx: TransformContext): TransformPlan | LeaveAlone {
+  const entry = javaEntry(ctx);
+  const all = builds(ctx);
+  if (!entry) {
     const version = jreVersion(ctx);
-    if (typeof version !== "number") return version;
-    const tail = tailWorksInOutput(ctx, all);
-    if (tail) return leave("artifact-unknown", tail);
+    return typeof version === "number" ? planLauncher(ctx, version, all) : version;
+  }
+  if (!entry.jar && entry.classPath.length > 0 && !entry.agent) {
+    const version = jreVersion(ctx);
+    return typeof version === "number"
+      ? planClassPath(ctx, entry.classPath, version, all)
+      : version;
+  }
+  if (!entry.jar)
+    return leave(
+      "artifact-unknown",
+      `\`${entry.command}\` does not run a jar (-jar): its class path cannot be told from the Dockerfile`,
+    );
+  if (entry.agent)
+    return leave(
+      "artifact-unknown",
+      `\`${entry.agent}\` loads another file at start, which the runtime stage would also need`,
+    );
+  if (all.length === 0)
+    return leave(
+      "nothing-built",
+      "no Maven package, Gradle jar task or `jar` tool run is seen: no jar is built",
+    );
+  if (allCommands(ctx).some(({ cmd }) => cmd.args.some((a) => a.includes("copy-dependencies"))))
+    return leave(
+      "artifact-unknown",
+      "dependencies are copied beside the jar (dependency:copy-dependencies): the class path is more than the jar",
+    );
+  const version = jreVersion(ctx);
+  if (typeof version !== "number") return version;
+  const tail = tailWorksInOutput(ctx, all);
+  if (tail) return leave("artifact-unknown", tail);
 
-    const workdir = ctx.facts.finalWorkdir;
-    const jar = resolvePath(workdir, entry.jar);
-    const evidence: Evidence[] = [];
-    const artifacts: ArtifactCopy[] = [];
-    const builderSteps: { line: string; why: string }[] = [];
-    const builderOnly: number[] = [];
-    const notes: string[] = [
-      "only the jar reaches the runtime stage: it must carry its dependencies (Spring Boot, shade, shadowJar or jar-with-dependencies); files it reads beside it must be copied too",
-    ];
-    const lastBuild = lastBuildIndex(ctx);
+  const workdir = ctx.facts.finalWorkdir;
+  const jar = resolvePath(workdir, entry.jar);
+  const evidence: Evidence[] = [];
+  const artifacts: ArtifactCopy[] = [];
+  const builderSteps: { line: string; why: string }[] = [];
+  const builderOnly: number[] = [];
+  const notes: string[] = [
+    "only the jar reaches the runtime stage: it must carry its dependencies (Spring Boot, shade, shadowJar or jar-with-dependencies); files it reads beside it must be copied too",
+  ];
+  const lastBuild = lastBuildIndex(ctx);
 
-    if (GLOB.test(jar)) {
-      if (!shellExpands(ctx))
-        return leave(
-          "unsupported",
-          `the exec-form command names the jar by a pattern (${entry.jar}) that no shell expands`,
-        );
-      const by = builtBy(jar, all);
-      if (!by)
-        return leave(
-          "artifact-unknown",
-          `the image runs ${entry.jar}, which no Maven/Gradle step is seen to write`,
-        );
-      // One file with a name the command's own pattern still matches.
-      const stable = jar.replace(/\*+/g, "app").replace(/\?/g, "x");
-      builderSteps.push({
-        line: `RUN set -- ${jar} && [ "$#" -eq 1 ] && { [ "$1" = "${stable}" ] || cp "$1" "${stable}"; }`,
-        why: `the command names the jar by the pattern ${entry.jar}: the builder checks it matches exactly one jar and copies it to ${posix.basename(stable)}, a stable name the same pattern matches, so the command stays as written`,
-      });
+  if (GLOB.test(jar)) {
+    if (!shellExpands(ctx))
+      return leave(
+        "unsupported",
+        `the exec-form command names the jar by a pattern (${entry.jar}) that no shell expands`,
+      );
+    const by = builtBy(jar, all);
+    if (!by)
+      return leave(
+        "artifact-unknown",
+        `the image runs ${entry.jar}, which no Maven/Gradle step is seen to write`,
+      );
+    // One file with a name the command's own pattern still matches.
+    const stable = jar.replace(/\*+/g, "app").replace(/\?/g, "x");
+    builderSteps.push({
+      line: `RUN set -- ${jar} && [ "$#" -eq 1 ] && { [ "$1" = "${stable}" ] || cp "$1" "${stable}"; }`,
+      why: `the command names the jar by the pattern ${entry.jar}: the builder checks it matches exactly one jar and copies it to ${posix.basename(stable)}, a stable name the same pattern matches, so the command stays as written`,
+    });
+    artifacts.push({
+      from: stable,
+      to: stable,
+      why: `the jar ${by.text} builds`,
+      rule: `${by.tool}-jar`,
+      line: by.line,
+    });
+    evidence.push({ rule: `${by.tool}-jar`, match: by.text, why: `writes ${entry.jar}` });
+  } else {
+    const by = builtBy(jar, all);
+    const placed = genericCandidates(ctx).find((c) => c.path === jar);
+    if (by) {
       artifacts.push({
-        from: stable,
-        to: stable,
+        from: jar,
+        to: jar,
         why: `the jar ${by.text} builds`,
         rule: `${by.tool}-jar`,
         line: by.line,
       });
-      evidence.push({ rule: `${by.tool}-jar`, match: by.text, why: `writes ${entry.jar}` });
+      evidence.push({ rule: `${by.tool}-jar`, match: by.text, why: `writes ${jar}` });
+    } else if (placed) {
+      artifacts.push({
+        from: jar,
+        to: jar,
+        why: `placed by line ${placed.line}`,
+        rule: placed.rule,
+        line: placed.line,
+      });
+      evidence.push({
+        rule: placed.rule,
+        match: jar,
+        why: `line ${placed.line} puts the jar there`,
+      });
     } else {
-      const by = builtBy(jar, all);
-      const placed = genericCandidates(ctx).find((c) => c.path === jar);
-      if (by) {
-        artifacts.push({
-          from: jar,
-          to: jar,
-          why: `the jar ${by.text} builds`,
-          rule: `${by.tool}-jar`,
-          line: by.line,
-        });
-        evidence.push({ rule: `${by.tool}-jar`, match: by.text, why: `writes ${jar}` });
-      } else if (placed) {
-        artifacts.push({
-          from: jar,
-          to: jar,
-          why: `placed by line ${placed.line}`,
-          rule: placed.rule,
-          line: placed.line,
-        });
-        evidence.push({
-          rule: placed.rule,
-          match: jar,
-          why: `line ${placed.line} puts the jar there`,
-        });
-      } else {
-        // `COPY target/app.jar app.jar` after the build copies from the build context, which the
-        // original also copied whole into the builder: take the jar the build made instead.
-        const tailCopy = contextCopies(ctx).find(
-          (c) => c.index > lastBuild && c.dest === jar && c.sources.length === 1,
+      // `COPY target/app.jar app.jar` after the build copies from the build context, which the
+      // original also copied whole into the builder: take the jar the build made instead.
+      const tailCopy = contextCopies(ctx).find(
+        (c) => c.index > lastBuild && c.dest === jar && c.sources.length === 1,
+      );
+      const whole = contextCopies(ctx).find(
+        (c) => c.index < lastBuild && c.sources.length === 1 && /^\.\/?$/.test(c.sources[0]!),
+      );
+      const inBuilder =
+        tailCopy && whole ? resolvePath(whole.dest, tailCopy.sources[0]!) : undefined;
+      const built = inBuilder && !GLOB.test(inBuilder) ? builtBy(inBuilder, all) : undefined;
+      if (!tailCopy || !inBuilder || !built)
+        return leave(
+          "artifact-unknown",
+          `the image runs ${jar}, which no Maven/Gradle step is seen to write`,
         );
-        const whole = contextCopies(ctx).find(
-          (c) => c.index < lastBuild && c.sources.length === 1 && /^\.\/?$/.test(c.sources[0]!),
-        );
-        const inBuilder =
-          tailCopy && whole ? resolvePath(whole.dest, tailCopy.sources[0]!) : undefined;
-        const built = inBuilder && !GLOB.test(inBuilder) ? builtBy(inBuilder, all) : undefined;
-        if (!tailCopy || !inBuilder || !built)
-          return leave(
-            "artifact-unknown",
-            `the image runs ${jar}, which no Maven/Gradle step is seen to write`,
-          );
-        builderOnly.push(tailCopy.index);
-        artifacts.push({
-          from: inBuilder,
-          to: jar,
-          why: `the jar ${built.text} builds (line ${tailCopy.line} copied ${tailCopy.sources[0]} from the build context instead)`,
-          rule: `${built.tool}-jar`,
-          line: built.line,
-        });
-        evidence.push({ rule: `${built.tool}-jar`, match: built.text, why: `writes ${inBuilder}` });
-        notes.push(
-          `line ${tailCopy.line} copied ${tailCopy.sources[0]} from the build context, not the jar the build wrote at ${inBuilder}; the runtime stage takes the built jar`,
-        );
-      }
+      builderOnly.push(tailCopy.index);
+      artifacts.push({
+        from: inBuilder,
+        to: jar,
+        why: `the jar ${built.text} builds (line ${tailCopy.line} copied ${tailCopy.sources[0]} from the build context instead)`,
+        rule: `${built.tool}-jar`,
+        line: built.line,
+      });
+      evidence.push({ rule: `${built.tool}-jar`, match: built.text, why: `writes ${inBuilder}` });
+      notes.push(
+        `line ${tailCopy.line} copied ${tailCopy.sources[0]} from the build context, not the jar the build wrote at ${inBuilder}; the runtime stage takes the built jar`,
+      );
     }
-    return {
-      runtimeClass: "jre",
-      runtimeWhy: `a jar needs only a Java ${version} runtime: the JRE of the builder's JDK version`,
-      imageVars: { java: String(version) },
-      artifacts,
-      builderOnly,
-      builderSteps,
-      evidence,
-      notes,
-    };
-  },
-};
-export default java;
+  }
+  return {
+    runtimeClass: "jre",
+    runtimeWhy: `a jar needs only a Java ${version} runtime: the JRE of the builder's JDK version`,
+    imageVars: { java: String(version) },
+    artifacts,
+    builderOnly,
+    builderSteps,
+    evidence,
+    notes,
+  };
+}
