@@ -6,7 +6,9 @@
 // (its last definition, as in data/releases). The entry says its Java through a sibling tag
 // (`openjdk-8-lein-2.8.1` beside `lein-2.8.1`; `10.1-jdk21-temurin-noble` beside `10.1`) or its
 // Directory (`10.1/jdk21/temurin-noble`, `target/debian-bookworm-25/latest`). An entry whose words
-// name two Java versions, or none, is left out: the tag's Java is then unknown.
+// name two Java versions, or none, is left out: the tag's Java is then unknown. A tag still
+// maintained that does not name its Java (`tomcat:9.0`) may move to another Java: it is kept only
+// with the sibling that names it (`9.0=9.0-jdk25`), for the builder to be pinned to.
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -29,6 +31,20 @@ const JAVA_WORD =
 export interface JavaOf {
   java: number;
   kind: "jdk" | "jre";
+  /**
+   * A tag still maintained that does not name its Java may move to another one: the sibling of
+   * its definition that names it and, with that word removed, is the tag (`9.0` → `9.0-jdk25`).
+   */
+  pin?: string;
+}
+
+/** The tag without the words naming its Java (`9.0-jdk25-temurin` → `9.0-temurin`). */
+function withoutJava(tag: string): string {
+  return tag
+    .toLowerCase()
+    .replace(JAVA_WORD, "")
+    .replace(/^-+|-+$/g, "")
+    .replace(/--+/g, "-");
 }
 
 /** What an entry says of its Java: one major version (and JDK/JRE), or null. */
@@ -61,13 +77,27 @@ export function javaTags(
     for (let i = versions.length - 1; i >= 0; i--) {
       const blob = versions[i]!.blob;
       if (!blob) continue;
+      const current = i === versions.length - 1;
       for (const entry of parseManifest(history.blobs.get(blob) ?? "")) {
         if (entry.windows) continue;
         const java = entryJava(entry, repo);
         for (const tag of entry.tags) {
           if (seen.has(tag)) continue;
           seen.add(tag);
-          if (java) tags.set(tag, java);
+          if (!java) continue;
+          // A maintained tag that names no Java floats between Java versions: only with a pin.
+          const names = new RegExp(JAVA_WORD.source).test(tag.toLowerCase());
+          if (!current || names) {
+            tags.set(tag, java);
+            continue;
+          }
+          const pin = entry.tags.find(
+            (s) =>
+              s !== tag &&
+              new RegExp(JAVA_WORD.source).test(s.toLowerCase()) &&
+              withoutJava(s) === tag.toLowerCase(),
+          );
+          if (pin) tags.set(tag, { ...java, pin });
         }
       }
     }
@@ -89,7 +119,7 @@ export function javaTagsFile(
       const key = `${j.kind}${j.java}`;
       let list = groups.get(key);
       if (!list) groups.set(key, (list = []));
-      list.push(tag);
+      list.push(j.pin ? `${tag}=${j.pin}` : tag);
     }
     const keys = [...groups.keys()].sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
     lines.push(`${JSON.stringify(repo)}:{`);

@@ -7,6 +7,8 @@ import { fileURLToPath } from "node:url";
 export interface JavaTag {
   java: number;
   kind: "jdk" | "jre";
+  /** The tag is still maintained and floats: its sibling that names the Java (`9.0-jdk25`). */
+  pin?: string;
 }
 
 let repos: Map<string, Map<string, JavaTag>> | null = null;
@@ -44,7 +46,10 @@ export function javaOfTag(repo: string, tag: string): JavaTag | null | undefined
       const m = /^(jdk|jre)(\d+)$/.exec(key);
       if (!m) continue;
       const j: JavaTag = { java: Number(m[2]), kind: m[1] as "jdk" | "jre" };
-      for (const t of list.split(",")) tags.set(t, j);
+      for (const t of list.split(",")) {
+        const [tag = "", pin] = t.split("=");
+        tags.set(tag, pin ? { ...j, pin } : j);
+      }
     }
     repos.set(repo, tags);
   }
@@ -54,5 +59,5 @@ export function javaOfTag(repo: string, tag: string): JavaTag | null | undefined
 /** Tags of a repository with a given Java (the runtime image search: `tomcat` jre17 tags). */
 export function tagsWithJava(repo: string, java: JavaTag): string[] {
   const list = load()[repo]?.[`${java.kind}${java.java}`];
-  return list ? list.split(",") : [];
+  return list ? list.split(",").map((t) => t.replace(/=.*/, "")) : [];
 }

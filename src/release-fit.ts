@@ -8,13 +8,14 @@ import type { ImageInfo } from "./types.js";
 
 /**
  * Runtime classes whose artifact does not link the builder's C library: a static binary, static
- * files served by a web server, a jar on a JRE (the JVM comes with the runtime image).
+ * files served by a web server, a jar on a JRE or a .war in a servlet container (the JVM comes with the runtime image).
  */
 export const LIBC_FREE_CLASSES: ReadonlySet<string> = new Set([
   "static",
   "static-shell",
   "static-site",
   "jre",
+  "servlet",
 ]);
 
 export interface Fitted {

@@ -3,19 +3,23 @@
 // (`sbt stage`, `sbt pack`, `gradle installDist`) started by that script. The runtime stage is the
 // eclipse-temurin JRE of the same major version holding only the jar or the distribution folder.
 import { posix } from "node:path";
+import { expand } from "../src/analyse.js";
 import {
   allCommands,
   contextCopies,
   covers,
   entryProgram,
+  envAt,
   genericCandidates,
   lastBuildIndex,
   option,
   scoreEcosystem,
 } from "../src/artifacts.js";
-import { images, normaliseRepo } from "../src/data.js";
+import { BuildContext, normalise } from "../src/build-context.js";
+import { images, normaliseRepo, packages } from "../src/data.js";
 import { javaOfTag } from "../src/java-tags.js";
 import { resolvePath } from "../src/parse/shell.js";
+import { tagRelease } from "../src/releases.js";
 import {
   isLeave,
   leave,
@@ -24,8 +28,10 @@ import {
   type TransformContext,
   type TransformPlan,
 } from "../src/transform.js";
-import type { ArtifactCopy, Evidence, ShellCommand } from "../src/types.js";
+import type { ArtifactCopy, Evidence, InstructionNode, ShellCommand } from "../src/types.js";
 
+/** The builder's Java is the OS's JDK packages (javaVersionOf): the runtime installs their JREs. */
+const OS_JAVA = 0;
 /** Major versions published as eclipse-temurin:<v>-jre. */
 const TEMURIN_JRE = [8, 11, 17, 21, 22, 23, 24, 25];
 const MAVEN = new Set(["mvn", "mvnw"]);
@@ -63,22 +69,31 @@ export function javaVersion(family: string | undefined, tag: string): number | n
 }
 
 interface Build {
-  tool: "maven" | "gradle" | "jar" | "sbt" | "mill" | "lein";
-  /** What it writes: a jar, or a distribution folder with a launcher script in bin/. */
-  output: "jar" | "dist";
-  /** Project folder (the folder the tool runs in), or the jar file itself (the `jar` tool). */
+  tool: "maven" | "gradle" | "jar" | "sbt" | "mill" | "lein" | "ant";
+  /**
+   * What it writes: a jar (Maven, Gradle and Leiningen builds may write a war instead), a war
+   * (Ant), or a distribution folder with a launcher script in bin/.
+   */
+  output: "jar" | "war" | "dist";
+  /** Project folder (the folder the tool runs in), or the file itself (the `jar` tool, Ant). */
   dir: string;
   line: number;
   text: string;
 }
 
 /** Where each tool writes its jar, relative to the project folder. */
-const JAR_OUTPUT: Record<Exclude<Build["tool"], "jar">, RegExp> = {
+const JAR_OUTPUT: Record<Exclude<Build["tool"], "jar" | "ant">, RegExp> = {
   maven: /(^|\/)target\/[^/]+\.jar$/,
   gradle: /(^|\/)build\/libs\/[^/]+\.jar$/,
   sbt: /(^|\/)target\/scala-[^/]+\/[^/]+\.jar$/,
   mill: /(^|\/)out\/(.+\/)?assembly\.dest\/out\.jar$/,
   lein: /(^|\/)target\/(.+\/)?[^/]+-standalone\.jar$/,
+};
+/** Where each tool writes a war (`mvn package` of a war project, `gradle war`, `lein ring uberwar`). */
+const WAR_OUTPUT: Partial<Record<Build["tool"], RegExp>> = {
+  maven: /(^|\/)target\/[^/]+\.war$/,
+  gradle: /(^|\/)build\/libs\/[^/]+\.war$/,
+  lein: /(^|\/)target\/(.+\/)?[^/]+\.war$/,
 };
 /** Where each tool writes a distribution (group 0: the folder to copy), relative to the project. */
 const DIST_OUTPUT: Partial<Record<Build["tool"], RegExp>> = {
@@ -133,8 +148,13 @@ function builds(ctx: TransformContext): Build[] {
     } else if (MILL.has(name)) {
       if (cmd.args.some((a) => /(^|\.)assembly$/.test(a)))
         out.push({ tool: "mill", output: "jar", dir: cmd.cwd, line: ins.line, text: cmd.text });
+    } else if (name === "ant") {
+      const found = antOutputs(ctx, ins, cmd);
+      if (!("unknown" in found))
+        for (const o of found)
+          out.push({ tool: "ant", output: o.kind, dir: o.path, line: ins.line, text: cmd.text });
     } else if (LEIN.has(name)) {
-      if (cmd.args.includes("uberjar"))
+      if (cmd.args.includes("uberjar") || cmd.args.includes("uberwar"))
         out.push({ tool: "lein", output: "jar", dir: cmd.cwd, line: ins.line, text: cmd.text });
     }
   }
@@ -259,13 +279,14 @@ function shellExpands(ctx: TransformContext): boolean {
 const GLOB = /[*?[]/;
 
 /** A jar path the build writes: `<project>/…/target/x.jar`, `<project>/…/build/libs/x.jar`… */
-function builtBy(path: string, all: Build[]): Build | undefined {
+function builtBy(path: string, all: Build[], kind: "jar" | "war" = "jar"): Build | undefined {
   return all.find((b) => {
-    if (b.output !== "jar") return false;
     if (b.tool === "jar") return b.dir === path;
+    if (b.tool === "ant") return b.output === kind && b.dir === path;
+    if (b.output !== "jar") return false;
     const rel = posix.relative(b.dir, path);
     if (rel.startsWith("..") || posix.isAbsolute(rel)) return false;
-    return JAR_OUTPUT[b.tool].test(rel);
+    return kind === "war" ? (WAR_OUTPUT[b.tool]?.test(rel) ?? false) : JAR_OUTPUT[b.tool].test(rel);
   });
 }
 
@@ -294,6 +315,7 @@ function jreVersion(ctx: TransformContext): number | LeaveAlone {
       `the Java version is not in the tag of ${base?.ref}${base && !base.fromArg && !base.digest && javaOfTag(normaliseRepo(base.name), base.tag) === null ? " nor in its last definition upstream (data/java-tags.json)" : ""}: the JRE to run on is unknown`,
     );
   const version = known.java;
+  if (version === OS_JAVA) return version;
   if (!TEMURIN_JRE.includes(version))
     return leave(
       "unsupported",
@@ -306,17 +328,35 @@ function jreVersion(ctx: TransformContext): number | LeaveAlone {
  * The builder's Java: read from its tag, else (a tag that does not say it, neither a digest nor a
  * build argument) from the tag's last definition upstream, with a note saying so.
  */
-function javaVersionOf(ctx: TransformContext): { java: number; note?: string } | null {
+function javaVersionOf(
+  ctx: TransformContext,
+): { java: number; note?: string; pin?: { from: string; to: string; why: string } } | null {
   const base = ctx.facts.base;
   if (!base) return null;
   const inTag = javaVersion(ctx.facts.baseInfo?.family, base.tag);
   if (inTag !== null) return { java: inTag };
+  // An OS image with a JDK from the OS's packages: the JRE packages of the same release run it.
+  const info = ctx.facts.baseInfo;
+  if (info?.kind === "os" && (info.distro === "debian" || info.distro === "ubuntu")) {
+    const jre = osJrePackages(ctx);
+    if (!("leave" in jre) && jre.jdks.length > 0) return { java: OS_JAVA };
+  }
   if (base.fromArg || base.digest) return null;
   const data = javaOfTag(normaliseRepo(base.name), base.tag);
   if (!data) return null;
+  const from = `${base.name}:${base.tag}`;
   return {
     java: data.java,
-    note: `${base.name}:${base.tag} was last defined upstream with ${data.kind === "jre" ? "a JRE" : "a JDK"} ${data.java} (data/java-tags.json, from docker-library/official-images): the runtime is Java ${data.java}`,
+    note: `${from} ${data.pin ? "is" : "was last defined"} upstream with ${data.kind === "jre" ? "a JRE" : "a JDK"} ${data.java} (data/java-tags.json, from docker-library/official-images): the runtime is Java ${data.java}`,
+    ...(data.pin
+      ? {
+          pin: {
+            from,
+            to: `${base.name}:${data.pin}`,
+            why: `${from} floats between Java versions (JDK ${data.java} today, data/java-tags.json); ${data.pin} names it, so builder and runtime stay on one Java`,
+          },
+        }
+      : {}),
   };
 }
 
@@ -413,14 +453,26 @@ function planClassPath(
 const java: Transform = {
   id: "java",
   describe:
-    "JVM programs (Java, Kotlin, Scala, Clojure) built with Maven, Gradle, sbt, Mill or Leiningen and run on a JRE: a jar, a class path or a launcher script",
+    "JVM programs (Java, Kotlin, Scala, Clojure) built with Maven, Gradle, Ant, sbt, Mill or Leiningen and run on a JRE (a jar, a class path or a launcher script), or a war deployed into a servlet container",
   detect(ctx) {
     const entry = javaEntry(ctx);
-    const launcher = entry ? undefined : launcherEntry(ctx, builds(ctx));
-    if (!entry && !launcher) return null;
+    const all = builds(ctx);
+    const launcher = entry ? undefined : launcherEntry(ctx, all);
+    const container = entry || launcher ? null : containerOf(ctx);
+    const wars = container ? deployments(ctx, container.c, all) : [];
+    const ant = allCommands(ctx).some(({ cmd }) => base(cmd.name) === "ant");
+    if (!entry && !launcher && wars.length === 0 && !(container && ant)) return null;
     const { score, evidence } = scoreEcosystem(ctx, "java", ["maven", "gradle", "ant"]);
     if (score === 0) return null;
-    if (entry)
+    if (container)
+      evidence.push({
+        rule: "servlet-container",
+        match: container.c.name,
+        why: wars.length
+          ? `the build deploys ${wars.map((w) => posix.basename(w.to)).join(", ")} into ${container.c.webapps}`
+          : "the image is a servlet container",
+      });
+    else if (entry)
       evidence.push({ rule: "java-entry", match: entry.command, why: "the image runs the JVM" });
     else
       evidence.push({
@@ -432,8 +484,19 @@ const java: Transform = {
   },
   plan(ctx) {
     const planned = planJava(ctx);
-    const note = isLeave(planned) ? undefined : javaVersionOf(ctx)?.note;
-    if (note && !isLeave(planned)) planned.notes = [...(planned.notes ?? []), note];
+    if (isLeave(planned)) return planned;
+    const known = javaVersionOf(ctx);
+    if (known?.note) planned.notes = [...(planned.notes ?? []), known.note];
+    if (known?.pin && !planned.builderImage) planned.builderImage = known.pin;
+    if (planned.runtimeClass === "jre" && planned.imageVars?.["java"] === String(OS_JAVA)) {
+      // The JDK came from the OS's packages: its JRE packages on the builder's own release.
+      const jre = osJrePackages(ctx);
+      if ("leave" in jre) return jre;
+      planned.runtimeClass = "os-java";
+      delete planned.imageVars;
+      planned.runtimePackages = jre.packages;
+      planned.runtimeWhy = `compiled Java needs only the Java runtime of the JDK packages it was built with: ${jre.jdks.join(", ")} → ${jre.packages.join(", ")} on the builder's own release`;
+    }
     return planned;
   },
 };
@@ -442,6 +505,10 @@ export default java;
 function planJava(ctx: TransformContext): TransformPlan | LeaveAlone {
   const entry = javaEntry(ctx);
   const all = builds(ctx);
+  if (!entry) {
+    const war = planWar(ctx, all);
+    if (war) return war;
+  }
   if (!entry) {
     const version = jreVersion(ctx);
     return typeof version === "number" ? planLauncher(ctx, version, all) : version;
@@ -462,11 +529,14 @@ function planJava(ctx: TransformContext): TransformPlan | LeaveAlone {
       "artifact-unknown",
       `\`${entry.agent}\` loads another file at start, which the runtime stage would also need`,
     );
+  const ant = antProblem(ctx);
   if (all.length === 0)
-    return leave(
-      "nothing-built",
-      "no Maven package, Gradle jar task or `jar` tool run is seen: no jar is built",
-    );
+    return ant
+      ? leave("artifact-unknown", ant)
+      : leave(
+          "nothing-built",
+          "no Maven package, Gradle jar task or `jar` tool run is seen: no jar is built",
+        );
   if (allCommands(ctx).some(({ cmd }) => cmd.args.some((a) => a.includes("copy-dependencies"))))
     return leave(
       "artifact-unknown",
@@ -498,7 +568,7 @@ function planJava(ctx: TransformContext): TransformPlan | LeaveAlone {
     if (!by)
       return leave(
         "artifact-unknown",
-        `the image runs ${entry.jar}, which no Maven/Gradle step is seen to write`,
+        `the image runs ${entry.jar}, which no Maven/Gradle step is seen to write${ant ? `; ${ant}` : ""}`,
       );
     // One file with a name the command's own pattern still matches.
     const stable = jar.replace(/\*+/g, "app").replace(/\?/g, "x");
@@ -554,7 +624,7 @@ function planJava(ctx: TransformContext): TransformPlan | LeaveAlone {
       if (!tailCopy || !inBuilder || !built)
         return leave(
           "artifact-unknown",
-          `the image runs ${jar}, which no Maven/Gradle step is seen to write`,
+          `the image runs ${jar}, which no Maven/Gradle step is seen to write${ant ? `; ${ant}` : ""}`,
         );
       builderOnly.push(tailCopy.index);
       artifacts.push({
@@ -580,4 +650,416 @@ function planJava(ctx: TransformContext): TransformPlan | LeaveAlone {
     evidence,
     notes,
   };
+}
+
+// --- Ant: what `ant [targets]` writes, read from build.xml in the build context ---------------
+
+/** The build context path a builder path came from, through the COPY/ADD lines before `before`. */
+function contextPathOf(ctx: TransformContext, path: string, before: number): string | null {
+  const copies = contextCopies(ctx).filter((c) => c.index < before);
+  const context = ctx.context && !("unknown" in ctx.context) ? new BuildContext(ctx.context) : null;
+  for (let i = copies.length - 1; i >= 0; i--) {
+    const c = copies[i]!;
+    const into = c.dest.endsWith("/") || c.sources.length > 1;
+    const dest = c.dest.replace(/\/$/, "") || "/";
+    for (const source of c.sources) {
+      if (GLOB.test(source) || /^[a-z]+:\/\//.test(source) || source.includes("$")) continue;
+      const src = normalise(source);
+      const folder = context ? context.hasFolder(src) : /^\.?\/?$/.test(source);
+      if (folder) {
+        if (covers(dest, path)) return normalise(posix.join(src, posix.relative(dest, path)));
+      } else {
+        const target = into ? posix.join(dest, posix.basename(src)) : dest;
+        if (target === path) return src;
+      }
+    }
+  }
+  return null;
+}
+
+const ANT_VALUE_OPTIONS = new Set([
+  "-f",
+  "-file",
+  "-buildfile",
+  "-logfile",
+  "-l",
+  "-lib",
+  "-propertyfile",
+  "-inputhandler",
+  "-listener",
+  "-logger",
+  "-main",
+  "-nice",
+]);
+
+/** Attributes of an XML start tag's text (`name="x" depends='a,b'`). */
+function attrs(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of text.matchAll(/([\w.:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g))
+    out[m[1]!] = (m[2] ?? m[3] ?? "").replace(/&quot;/g, '"').replace(/&amp;/g, "&");
+  return out;
+}
+
+/**
+ * The jars and wars an `ant` run writes: its targets (or the project's default) and the targets
+ * they depend on or call, each `<jar destfile>`/`<war destfile>` with the build file's own
+ * properties expanded. Why not, when the build file is not in the context or says more than this
+ * reads (imported files, properties from files or the environment it uses).
+ */
+function antOutputs(
+  ctx: TransformContext,
+  ins: InstructionNode,
+  cmd: ShellCommand,
+): { path: string; kind: "jar" | "war" }[] | { unknown: string } {
+  const file = option(cmd.args, ["-f", "-file", "-buildfile"]) ?? "build.xml";
+  const buildFile = resolvePath(cmd.cwd, file);
+  if (!ctx.context)
+    return { unknown: `the build context is not known, so ${buildFile} cannot be read` };
+  if ("unknown" in ctx.context)
+    return {
+      unknown: `the build context is not known (${ctx.context.unknown}), so ${buildFile} cannot be read`,
+    };
+  const from = contextPathOf(ctx, buildFile, ins.index);
+  const text = from === null ? undefined : new BuildContext(ctx.context).read(from);
+  if (text === undefined)
+    return {
+      unknown: `${buildFile} ${from === null ? "is not copied from the build context by a line before it" : `(${from} in the build context) could not be read`}`,
+    };
+  const xml = text.replace(/<!--[\s\S]*?-->/g, "");
+  if (/<(import|include)\b/.test(xml))
+    return { unknown: `${from} imports other build files, which are not read` };
+  const project = attrs(/<project\b([^>]*)>/.exec(xml)?.[1] ?? "");
+  const basedir = resolvePath(posix.dirname(buildFile), project["basedir"] ?? ".");
+  // Ant properties are immutable: the first definition wins (-D on the command line first).
+  const props = new Map<string, string>([["basedir", basedir]]);
+  if (project["name"]) props.set("ant.project.name", project["name"]);
+  for (const a of cmd.args) {
+    const m = /^-D([^=]+)=(.*)$/.exec(a);
+    if (m && !props.has(m[1]!)) props.set(m[1]!, m[2]!);
+  }
+  const external: string[] = [];
+  for (const m of xml.matchAll(/<property\b([^>]*?)\/?>/g)) {
+    const a = attrs(m[1]!);
+    if (a["name"] && (a["value"] !== undefined || a["location"] !== undefined)) {
+      if (props.has(a["name"])) continue;
+      const raw = a["value"] ?? a["location"]!;
+      props.set(a["name"], a["location"] !== undefined ? "\u0000" + raw : raw);
+    } else external.push(a["file"] ?? a["environment"] ?? a["resource"] ?? "?");
+  }
+  const expandValue = (value: string, depth = 0): string | null => {
+    if (depth > 10) return null;
+    let unknown = false;
+    const out = value.replace(/\$\{([^}]+)\}/g, (_w, name: string) => {
+      const v = props.get(name);
+      if (v === undefined) {
+        unknown = true;
+        return "";
+      }
+      const e = expandValue(v.replace(/^\u0000/, ""), depth + 1);
+      if (e === null) unknown = true;
+      // A location property is a path from the base folder.
+      return v.startsWith("\u0000") && e !== null ? resolvePath(basedir, e) : (e ?? "");
+    });
+    return unknown ? null : out;
+  };
+  const targets = new Map<string, { depends: string[]; body: string }>();
+  for (const m of xml.matchAll(/<target\b([^>]*?)(\/>|>([\s\S]*?)<\/target>)/g)) {
+    const a = attrs(m[1]!);
+    if (!a["name"]) continue;
+    targets.set(a["name"], {
+      depends: (a["depends"] ?? "")
+        .split(",")
+        .map((d) => d.trim())
+        .filter(Boolean),
+      body: m[3] ?? "",
+    });
+  }
+  const asked: string[] = [];
+  for (let i = 0; i < cmd.args.length; i++) {
+    const a = cmd.args[i]!;
+    if (ANT_VALUE_OPTIONS.has(a)) i++;
+    else if (!a.startsWith("-")) asked.push(a);
+  }
+  if (asked.length === 0 && project["default"]) asked.push(project["default"]);
+  if (asked.length === 0)
+    return { unknown: `${from} names no default target and \`${cmd.text}\` none` };
+  const run = new Set<string>();
+  const visit = (name: string): string | null => {
+    if (run.has(name)) return null;
+    const t = targets.get(name);
+    if (!t) return `${from} has no target ${name}`;
+    run.add(name);
+    for (const d of t.depends) {
+      const why = visit(d);
+      if (why) return why;
+    }
+    for (const c of t.body.matchAll(/<antcall\b([^>]*)>/g)) {
+      const why = visit(attrs(c[1]!)["target"] ?? "");
+      if (why) return why;
+    }
+    return null;
+  };
+  for (const t of asked) {
+    const why = visit(t);
+    if (why) return { unknown: why };
+  }
+  const outputs: { path: string; kind: "jar" | "war" }[] = [];
+  for (const name of run) {
+    for (const m of targets.get(name)!.body.matchAll(/<(jar|war)\b([^>]*)>/g)) {
+      const a = attrs(m[2]!);
+      const dest = a["destfile"] ?? a[m[1] === "war" ? "warfile" : "jarfile"];
+      if (!dest) return { unknown: `a <${m[1]}> task of target ${name} names no destfile` };
+      const value = expandValue(dest);
+      if (value === null)
+        return {
+          unknown: `the <${m[1]}> destfile ${dest} of target ${name} uses a property ${from} does not define${external.length ? ` (it reads properties from ${external.join(", ")})` : ""}`,
+        };
+      outputs.push({ path: resolvePath(basedir, value), kind: m[1] as "jar" | "war" });
+    }
+  }
+  if (outputs.length === 0)
+    return { unknown: `the targets ${[...run].join(", ")} of ${from} write no jar or war` };
+  return outputs;
+}
+
+/** Why the `ant` runs' outputs are not known (the first), or null. */
+function antProblem(ctx: TransformContext): string | null {
+  for (const { ins, cmd } of allCommands(ctx)) {
+    if (base(cmd.name) !== "ant") continue;
+    const found = antOutputs(ctx, ins, cmd);
+    if ("unknown" in found) return `what \`${cmd.text}\` writes is not known: ${found.unknown}`;
+  }
+  return null;
+}
+
+// --- Wars deployed into a servlet container ---------------------------------------------------
+
+type Container = (typeof images.servletContainers)[number];
+
+/** The servlet container of the image: the official image it is FROM, or an OS package it installs. */
+function containerOf(ctx: TransformContext): { c: Container; line?: number } | null {
+  const repo = normaliseRepo(ctx.facts.base?.name ?? "");
+  for (const c of images.servletContainers)
+    if (c.image && new RegExp(c.image).test(repo)) return { c };
+  for (const l of ctx.facts.lines)
+    for (const p of l.packages)
+      for (const c of images.servletContainers)
+        if (c.package && p.manager === "apt" && p.names.includes(c.package))
+          return { c, line: l.line };
+  return null;
+}
+
+interface Deployment {
+  /** The war in the builder, as the build wrote it. */
+  source: string;
+  /** Where it was deployed (a file in the container's webapps folder). */
+  to: string;
+  by: Build;
+  index: number;
+  line: number;
+  text: string;
+}
+
+/** `cp|mv <built war> <webapps>/<name>.war` (or into the webapps folder) after a build. */
+function deployments(ctx: TransformContext, c: Container, all: Build[]): Deployment[] {
+  const out: Deployment[] = [];
+  for (const { ins, cmd } of allCommands(ctx)) {
+    if (!["cp", "mv", "install"].includes(base(cmd.name))) continue;
+    const words = cmd.args.filter((a) => !a.startsWith("-"));
+    if (words.length !== 2) continue;
+    const env = { ...c.env, ...envAt(ctx, ins.index) };
+    const [src, dst] = words.map((w) => resolvePath(cmd.cwd, expand(w, env))) as [string, string];
+    const to =
+      covers(c.webapps, dst) && dst.endsWith(".war")
+        ? dst
+        : dst.replace(/\/$/, "") === c.webapps
+          ? posix.join(c.webapps, posix.basename(src))
+          : null;
+    if (!to || !src.endsWith(".war")) continue;
+    const by = GLOB.test(src) ? undefined : builtBy(src, all, "war");
+    if (!by) continue;
+    out.push({ source: src, to, by, index: ins.index, line: ins.line, text: cmd.text });
+  }
+  return out;
+}
+
+/** The runtime image of an official container image: its JRE variant of the same version, Java and OS. */
+function containerRuntime(
+  ctx: TransformContext,
+  c: Container,
+): { image: string; why: string; pin?: { from: string; to: string; why: string } } | LeaveAlone {
+  const b = ctx.facts.base!;
+  const repo = normaliseRepo(b.name);
+  if (b.digest || b.fromArg)
+    return leave(
+      "unsupported",
+      `${b.ref} is named by ${b.digest ? "a digest" : "a build argument"}: which ${c.name} and Java it is cannot be told`,
+    );
+  const known = javaOfTag(repo, b.tag);
+  if (!known)
+    return leave(
+      "unsupported",
+      `the Java of ${repo}:${b.tag} is not known (not a tag data/java-tags.json has, or one that floats between Java versions with no sibling naming it): the JRE variant to run the war on cannot be chosen`,
+    );
+  const tag = known.pin ?? b.tag;
+  const pin = known.pin
+    ? {
+        from: `${b.name}:${b.tag}`,
+        to: `${b.name}:${known.pin}`,
+        why: `${b.name}:${b.tag} floats between Java versions (JDK ${known.java} today, data/java-tags.json); ${known.pin} names it, so the builder's JDK and the runtime's JRE stay one Java`,
+      }
+    : undefined;
+  if (known.kind === "jre")
+    return {
+      image: `${b.name}:${tag}`,
+      why: `${b.name}:${tag} is already the JRE variant (Java ${known.java}): the same image without the build's tools`,
+      ...(pin ? { pin } : {}),
+    };
+  const jre = tag.replace(new RegExp(`(^|-)jdk-?${known.java}(?=$|-)`), `$1jre${known.java}`);
+  const runs = javaOfTag(repo, jre);
+  const os = tagRelease(repo, tag);
+  const runOs = tagRelease(repo, jre);
+  if (jre === tag || !runs || runs.kind !== "jre" || runs.java !== known.java)
+    return leave(
+      "unsupported",
+      `no JRE variant of ${b.name}:${tag} is published (${b.name}:${jre} is not a Java ${known.java} JRE tag in data/java-tags.json)`,
+    );
+  if (!os || !runOs || os.os.key !== runOs.os.key)
+    return leave(
+      "release-unknown",
+      `${b.name}:${jre} is not known to be built on the OS of ${b.name}:${tag} (data/releases)`,
+    );
+  return {
+    image: `${b.name}:${jre}`,
+    why: `the JRE variant of ${b.name}:${tag}: the same ${c.name.replace(/ \(.*/, "")}, Java ${known.java} and ${os.os.codename ?? os.os.key}`,
+    ...(pin ? { pin } : {}),
+  };
+}
+
+/** A .war deployed into a servlet container: the container's runtime image with only the war. */
+function planWar(ctx: TransformContext, all: Build[]): TransformPlan | LeaveAlone | null {
+  const found = containerOf(ctx);
+  if (!found) return null;
+  const { c } = found;
+  const deployed = deployments(ctx, c, all);
+  if (deployed.length === 0) {
+    const problem = antProblem(ctx);
+    return problem && all.length === 0 ? leave("artifact-unknown", problem) : null;
+  }
+  // The image must start the container as its image does.
+  const e = entryProgram(ctx);
+  const declared = ctx.facts.entrypoint ?? ctx.facts.cmd;
+  if (
+    c.image
+      ? declared && !(e && c.start.includes(base(e.program)))
+      : !(e && c.start.includes(base(e.program)) && c.paths.some((p) => covers(p, e.program)))
+  )
+    return leave(
+      "artifact-unknown",
+      `the image runs \`${declared?.words.join(" ") ?? "nothing"}\`, not ${c.name}'s own start (${c.start.join(", ") || "the image's command"}): what it needs besides the war is unknown`,
+    );
+  const lastBuild = lastBuildIndex(ctx);
+  const deployIdx = new Set(deployed.map((d) => d.index));
+  const inContainer = (p: string) => c.paths.some((root) => covers(root, p));
+  // Anything else the build does to the container stays in the builder: leave.
+  for (const ins of ctx.doc.instructions) {
+    if (ins.index > lastBuild || deployIdx.has(ins.index)) continue;
+    if (ins.keyword === "COPY" || ins.keyword === "ADD") {
+      const copy = contextCopies(ctx).find((x) => x.index === ins.index);
+      if (copy && inContainer(copy.dest.replace(/\/$/, "") || "/"))
+        return leave(
+          "unsupported",
+          `line ${ins.line} copies ${copy.sources.join(" ")} into ${c.name} (${copy.dest}) before the build; only the war reaches the runtime stage's container`,
+          ins.line,
+        );
+    }
+    if (ins.keyword !== "RUN") continue;
+    const env = { ...c.env, ...envAt(ctx, ins.index) };
+    for (const cmd of ins.commands) {
+      const touched = [
+        cmd.cwd,
+        ...cmd.args.map((a) => resolvePath(cmd.cwd, expand(a.replace(/^-[-\w]*=/, ""), env))),
+      ].find((p) => p.startsWith("/") && inContainer(p) && p !== "/");
+      if (touched && !/^apt(-get)?$/.test(cmd.name))
+        return leave(
+          "unsupported",
+          `line ${ins.line} (${cmd.text.slice(0, 60)}) works in ${c.name} (${touched}) before the build is deployed; the runtime stage's container would not have that change`,
+          ins.line,
+        );
+    }
+  }
+  // Nothing may work in the deployed application after it is deployed (an exploded war edited).
+  const first = Math.min(...deployed.map((d) => d.index));
+  for (const { ins, cmd } of allCommands(ctx)) {
+    if (ins.index <= first || deployIdx.has(ins.index)) continue;
+    const env = { ...c.env, ...envAt(ctx, ins.index) };
+    const touched = [cmd.cwd, ...cmd.args.map((a) => resolvePath(cmd.cwd, expand(a, env)))].find(
+      (p) => covers(c.webapps, p),
+    );
+    if (touched)
+      return leave(
+        "unsupported",
+        `line ${ins.line} (${cmd.text.slice(0, 60)}) works in the deployed applications (${touched}) after the war is deployed: what the runtime stage needs of it is unknown`,
+        ins.line,
+      );
+  }
+  const artifacts: ArtifactCopy[] = deployed.map((d) => ({
+    from: d.to,
+    to: d.to,
+    why: `the war ${d.by.text} builds, deployed by line ${d.line}`,
+    rule: `${d.by.tool}-war`,
+    line: d.line,
+  }));
+  const evidence: Evidence[] = deployed.map((d) => ({
+    rule: `${d.by.tool}-war`,
+    match: d.text,
+    why: `deploys ${d.source} into ${c.name} (${c.webapps})`,
+  }));
+  const notes = [
+    `only the deployed war reaches the runtime stage's ${c.name}: files the application reads outside it must be copied too`,
+  ];
+  if (c.image) {
+    const runtime = containerRuntime(ctx, c);
+    if ("leave" in runtime) return runtime;
+    return {
+      runtimeClass: "servlet",
+      runtimeWhy: `a war needs only its servlet container and a Java runtime: ${runtime.why}`,
+      imageVars: { container: runtime.image },
+      artifacts,
+      evidence,
+      notes,
+      ...(runtime.pin ? { builderImage: runtime.pin } : {}),
+    };
+  }
+  // An OS package: the same release with the container's package again, and the JRE of each JDK
+  // the build installed (so the container finds the Java the original had).
+  const jre = osJrePackages(ctx);
+  if ("leave" in jre) return jre;
+  return {
+    runtimeClass: "os-java",
+    runtimeWhy: `a war needs only its servlet container (${c.package}, installed again) and the Java runtime of the builder's JDK packages (${jre.packages.join(", ") || "none"})`,
+    artifacts,
+    runtimePackages: jre.packages,
+    evidence,
+    notes,
+  };
+}
+
+/** The JRE packages of the JDK packages the build installs from the OS (apt). */
+function osJrePackages(ctx: TransformContext): { packages: string[]; jdks: string[] } | LeaveAlone {
+  const table = packages.jrePackages["apt"] ?? {};
+  const jdks: string[] = [];
+  for (const l of ctx.facts.lines)
+    for (const p of l.packages)
+      for (const n of p.names)
+        if (/(^|-)jdk(-|$)/.test(n)) {
+          if (p.manager !== "apt" || !table[n])
+            return leave(
+              "unsupported",
+              `line ${l.line} installs ${n}, whose JRE package is not known (data/packages.yaml jrePackages)`,
+              l.line,
+            );
+          jdks.push(n);
+        }
+  return { packages: [...new Set(jdks.map((j) => table[j]!))], jdks };
 }
