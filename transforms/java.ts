@@ -720,11 +720,14 @@ function antOutputs(
       unknown: `the build context is not known (${ctx.context.unknown}), so ${buildFile} cannot be read`,
     };
   const from = contextPathOf(ctx, buildFile, ins.index);
-  const text = from === null ? undefined : new BuildContext(ctx.context).read(from);
+  if (from === null)
+    return { unknown: `${buildFile} is not copied from the build context by a line before it` };
+  const context = new BuildContext(ctx.context);
+  if (!context.hasFile(from))
+    return { unknown: `${buildFile} comes from ${from}, which is not in the build context` };
+  const text = context.read(from);
   if (text === undefined)
-    return {
-      unknown: `${buildFile} ${from === null ? "is not copied from the build context by a line before it" : `(${from} in the build context) could not be read`}`,
-    };
+    return { unknown: `${from} in the build context could not be read (too large or too deep)` };
   const xml = text.replace(/<!--[\s\S]*?-->/g, "");
   if (/<(import|include)\b/.test(xml))
     return { unknown: `${from} imports other build files, which are not read` };
@@ -924,14 +927,16 @@ function containerRuntime(
       "unsupported",
       `no JRE variant of ${b.name}:${tag} is published (${b.name}:${jre} is not a Java ${known.java} JRE tag in data/java-tags.json)`,
     );
-  if (!os || !runOs || os.os.key !== runOs.os.key)
+  // A war needs no C library; the OS matters for what the runtime stage installs, so a JRE tag
+  // known to be on another OS release is not taken.
+  if (os && runOs && os.os.key !== runOs.os.key)
     return leave(
-      "release-unknown",
-      `${b.name}:${jre} is not known to be built on the OS of ${b.name}:${tag} (data/releases)`,
+      "release-mismatch",
+      `${b.name}:${jre} is built on ${runOs.os.key}, ${b.name}:${tag} on ${os.os.key} (data/releases)`,
     );
   return {
     image: `${b.name}:${jre}`,
-    why: `the JRE variant of ${b.name}:${tag}: the same ${c.name.replace(/ \(.*/, "")}, Java ${known.java} and ${os.os.codename ?? os.os.key}`,
+    why: `the JRE variant of ${b.name}:${tag}: the same ${c.name.replace(/ \(.*/, "")} and Java ${known.java}${os ? ` on ${os.os.codename ?? os.os.key}` : ""}`,
     ...(pin ? { pin } : {}),
   };
 }
