@@ -196,7 +196,7 @@ function javaEntry(ctx: TransformContext): {
     else if (!a.startsWith("-")) break;
   }
   return {
-    jar: jarAt === -1 ? null : (e.args[jarAt + 1] ?? null),
+    jar: jarAt === -1 ? null : jarFileAfter(e.args, jarAt),
     command,
     ...(agent ? { agent } : {}),
     classPath: classPath.filter(Boolean),
@@ -215,6 +215,19 @@ function tailWorksInOutput(ctx: TransformContext, all: Build[]): string | null {
     if (ins.index <= lastBuild) continue;
     if (inside(cmd.cwd) || cmd.args.some((a) => inside(resolvePath(cmd.cwd, a))))
       return `line ${ins.line} (${cmd.text.slice(0, 60)}) works in the build's output folder after the build: what the runtime stage needs from it is unknown`;
+  }
+  return null;
+}
+
+/**
+ * The jar file of `java … -jar …`: the launcher reads options until the first word that is not one,
+ * so JVM options may follow -jar (`-jar -Dx=y app.jar`); -cp/-p take the next word as their value.
+ */
+function jarFileAfter(args: string[], jarAt: number): string | null {
+  for (let i = jarAt + 1; i < args.length; i++) {
+    const a = args[i]!;
+    if (CLASS_PATH_OPTIONS.has(a)) i++;
+    else if (!a.startsWith("-")) return a;
   }
   return null;
 }
