@@ -521,6 +521,8 @@ function planJava(ctx: TransformContext): TransformPlan | LeaveAlone {
   if (!entry) {
     const war = planWar(ctx, all);
     if (war) return war;
+    if (!launcherEntry(ctx, all))
+      return leave("artifact-unknown", "the image runs neither the JVM nor a built launcher");
   }
   if (!entry) {
     const version = jreVersion(ctx);
@@ -870,13 +872,16 @@ interface Deployment {
   source: string;
   /** Where it was deployed (a file in the container's webapps folder). */
   to: string;
-  by: Build;
+  /** The build that writes it; undefined: a war no build step is seen to write. */
+  by: Build | undefined;
   index: number;
   line: number;
+  /** Offset of the command in the file (it, not its whole RUN, is the deployment). */
+  offset: number;
   text: string;
 }
 
-/** `cp|mv <built war> <webapps>/<name>.war` (or into the webapps folder) after a build. */
+/** `cp|mv <war> <webapps>/<name>.war` (or into the webapps folder): each deployment of a war. */
 function deployments(ctx: TransformContext, c: Container, all: Build[]): Deployment[] {
   const out: Deployment[] = [];
   for (const { ins, cmd } of allCommands(ctx)) {
@@ -893,8 +898,15 @@ function deployments(ctx: TransformContext, c: Container, all: Build[]): Deploym
           : null;
     if (!to || !src.endsWith(".war")) continue;
     const by = GLOB.test(src) ? undefined : builtBy(src, all, "war");
-    if (!by) continue;
-    out.push({ source: src, to, by, index: ins.index, line: ins.line, text: cmd.text });
+    out.push({
+      source: src,
+      to,
+      by,
+      index: ins.index,
+      line: ins.line,
+      offset: cmd.offset,
+      text: cmd.text,
+    });
   }
   return out;
 }
@@ -959,11 +971,26 @@ function planWar(ctx: TransformContext, all: Build[]): TransformPlan | LeaveAlon
   const found = containerOf(ctx);
   if (!found) return null;
   const { c } = found;
-  const deployed = deployments(ctx, c, all);
-  if (deployed.length === 0) {
+  const found2 = deployments(ctx, c, all);
+  if (found2.length === 0) {
     const problem = antProblem(ctx);
-    return problem && all.length === 0 ? leave("artifact-unknown", problem) : null;
+    return leave(
+      "artifact-unknown",
+      problem ?? `no war a build writes is seen deployed into ${c.name} (copied into ${c.webapps})`,
+    );
   }
+  const unknown = found2.find((d) => !d.by);
+  if (unknown) {
+    const problem = antProblem(ctx);
+    return leave(
+      "artifact-unknown",
+      GLOB.test(unknown.source)
+        ? `line ${unknown.line} deploys ${unknown.source}, a pattern: which war it names is known only when the build has run`
+        : `line ${unknown.line} deploys ${unknown.source}, which no build step is seen to write${problem ? `; ${problem}` : ""}`,
+      unknown.line,
+    );
+  }
+  const deployed = found2 as (Deployment & { by: Build })[];
   // The image must start the container as its image does.
   const e = entryProgram(ctx);
   const declared = ctx.facts.entrypoint ?? ctx.facts.cmd;
@@ -977,12 +1004,13 @@ function planWar(ctx: TransformContext, all: Build[]): TransformPlan | LeaveAlon
       `the image runs \`${declared?.words.join(" ") ?? "nothing"}\`, not ${c.name}'s own start (${c.start.join(", ") || "the image's command"}): what it needs besides the war is unknown`,
     );
   const lastBuild = lastBuildIndex(ctx);
-  const deployIdx = new Set(deployed.map((d) => d.index));
+  const first = Math.min(...deployed.map((d) => d.index));
+  const deploys = new Set(deployed.map((d) => d.offset));
   const inContainer = (p: string) => c.paths.some((root) => covers(root, p));
-  // Anything else the build does to the container stays in the builder: leave.
+  // Anything else the build does to the container stays in the builder: leave. A command after the
+  // deployment that works in the deployed applications (an exploded war edited) too.
   for (const ins of ctx.doc.instructions) {
-    if (ins.index > lastBuild || deployIdx.has(ins.index)) continue;
-    if (ins.keyword === "COPY" || ins.keyword === "ADD") {
+    if (ins.index <= lastBuild && (ins.keyword === "COPY" || ins.keyword === "ADD")) {
       const copy = contextCopies(ctx).find((x) => x.index === ins.index);
       if (copy && inContainer(copy.dest.replace(/\/$/, "") || "/"))
         return leave(
@@ -994,32 +1022,26 @@ function planWar(ctx: TransformContext, all: Build[]): TransformPlan | LeaveAlon
     if (ins.keyword !== "RUN") continue;
     const env = { ...c.env, ...envAt(ctx, ins.index) };
     for (const cmd of ins.commands) {
-      const touched = [
+      if (deploys.has(cmd.offset) || /^apt(-get)?$/.test(cmd.name)) continue;
+      const paths = [
         cmd.cwd,
         ...cmd.args.map((a) => resolvePath(cmd.cwd, expand(a.replace(/^-[-\w]*=/, ""), env))),
-      ].find((p) => p.startsWith("/") && inContainer(p) && p !== "/");
-      if (touched && !/^apt(-get)?$/.test(cmd.name))
+      ].filter((p) => p.startsWith("/") && p !== "/");
+      const changed = ins.index <= lastBuild ? paths.find(inContainer) : undefined;
+      if (changed)
         return leave(
           "unsupported",
-          `line ${ins.line} (${cmd.text.slice(0, 60)}) works in ${c.name} (${touched}) before the build is deployed; the runtime stage's container would not have that change`,
+          `line ${ins.line} (${cmd.text.slice(0, 60)}) works in ${c.name} (${changed}) in the build; the runtime stage's container would not have that change`,
+          ins.line,
+        );
+      const edited = ins.index >= first ? paths.find((p) => covers(c.webapps, p)) : undefined;
+      if (edited)
+        return leave(
+          "unsupported",
+          `line ${ins.line} (${cmd.text.slice(0, 60)}) works in the deployed applications (${edited}) after the war is deployed: what the runtime stage needs of it is unknown`,
           ins.line,
         );
     }
-  }
-  // Nothing may work in the deployed application after it is deployed (an exploded war edited).
-  const first = Math.min(...deployed.map((d) => d.index));
-  for (const { ins, cmd } of allCommands(ctx)) {
-    if (ins.index <= first || deployIdx.has(ins.index)) continue;
-    const env = { ...c.env, ...envAt(ctx, ins.index) };
-    const touched = [cmd.cwd, ...cmd.args.map((a) => resolvePath(cmd.cwd, expand(a, env)))].find(
-      (p) => covers(c.webapps, p),
-    );
-    if (touched)
-      return leave(
-        "unsupported",
-        `line ${ins.line} (${cmd.text.slice(0, 60)}) works in the deployed applications (${touched}) after the war is deployed: what the runtime stage needs of it is unknown`,
-        ins.line,
-      );
   }
   const artifacts: ArtifactCopy[] = deployed.map((d) => ({
     from: d.to,
