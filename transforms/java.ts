@@ -474,7 +474,8 @@ const java: Transform = {
     const container = entry || launcher ? null : containerOf(ctx);
     const wars = container ? deployments(ctx, container.c, all) : [];
     const ant = allCommands(ctx).some(({ cmd }) => base(cmd.name) === "ant");
-    if (!entry && !launcher && wars.length === 0 && !(container && ant)) return null;
+    const stray = entry || launcher || container ? null : unknownContainerDeploy(ctx, all);
+    if (!entry && !launcher && wars.length === 0 && !(container && ant) && !stray) return null;
     const { score, evidence } = scoreEcosystem(ctx, "java", ["maven", "gradle", "ant"]);
     if (score === 0) return null;
     if (container)
@@ -487,11 +488,17 @@ const java: Transform = {
       });
     else if (entry)
       evidence.push({ rule: "java-entry", match: entry.command, why: "the image runs the JVM" });
-    else
+    else if (stray)
       evidence.push({
-        rule: `${launcher!.by.tool}-dist`,
-        match: launcher!.program,
-        why: `the image runs the launcher script of the distribution ${launcher!.by.text} writes`,
+        rule: "servlet-container",
+        match: stray.dest,
+        why: `line ${stray.line} deploys a built war into a webapps folder`,
+      });
+    else if (launcher)
+      evidence.push({
+        rule: `${launcher.by.tool}-dist`,
+        match: launcher.program,
+        why: `the image runs the launcher script of the distribution ${launcher.by.text} writes`,
       });
     return { ecosystem: "java", score: score + 2, evidence };
   },
@@ -967,9 +974,37 @@ function containerRuntime(
 }
 
 /** A .war deployed into a servlet container: the container's runtime image with only the war. */
+/**
+ * A built war copied into a `webapps` folder of a servlet container msb-migrate does not know (one
+ * unpacked from an archive the build downloads, say): the line that does it.
+ */
+function unknownContainerDeploy(
+  ctx: TransformContext,
+  all: Build[],
+): { line: number; dest: string } | null {
+  for (const { ins, cmd } of allCommands(ctx)) {
+    if (!["cp", "mv", "install"].includes(base(cmd.name))) continue;
+    const words = cmd.args.filter((a) => !a.startsWith("-"));
+    if (words.length !== 2 || !words[0]!.endsWith(".war") || !/(^|\/)webapps(\/|$)/.test(words[1]!))
+      continue;
+    if (builtBy(resolvePath(cmd.cwd, words[0]!), all, "war"))
+      return { line: ins.line, dest: words[1]! };
+  }
+  return null;
+}
+
 function planWar(ctx: TransformContext, all: Build[]): TransformPlan | LeaveAlone | null {
   const found = containerOf(ctx);
-  if (!found) return null;
+  if (!found) {
+    const stray = unknownContainerDeploy(ctx, all);
+    return stray
+      ? leave(
+          "unsupported",
+          `line ${stray.line} deploys a war into ${stray.dest}, a servlet container msb-migrate does not know (data/images.yaml servletContainers: the tomcat and jetty images, Debian's tomcat packages); what the runtime stage needs of it is unknown`,
+          stray.line,
+        )
+      : null;
+  }
   const { c } = found;
   const found2 = deployments(ctx, c, all);
   if (found2.length === 0) {
