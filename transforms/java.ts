@@ -322,6 +322,12 @@ function distOf(path: string, all: Build[]): { dir: string; by: Build } | undefi
 function jreVersion(ctx: TransformContext): number | LeaveAlone {
   const base = ctx.facts.base;
   const known = javaVersionOf(ctx);
+  const info = ctx.facts.baseInfo;
+  if (known === null && info?.kind === "os") {
+    // A JDK package of the OS whose JRE package is not known says so.
+    const jre = osJrePackages(ctx);
+    if ("leave" in jre) return jre;
+  }
   if (known === null)
     return leave(
       "unsupported",
