@@ -107,8 +107,12 @@ export function convert(text: string, options: ConvertOptions = {}): ConvertResu
   const facts = analyse(doc);
   if (options.observed) facts.baseInfo = observedBaseInfo(facts.baseInfo, options.observed);
   result.facts = facts;
-  const context = options.context && !("unknown" in options.context) ? options.context : null;
-  const ctx: TransformContext = { doc, facts, config: options.config ?? {}, context };
+  const ctx: TransformContext = {
+    doc,
+    facts,
+    config: options.config ?? {},
+    ...(options.context ? { context: options.context } : {}),
+  };
   const planned = planConversion(ctx, options);
   if ("leave" in planned) {
     for (const e of explainLines(doc, facts, null)) result.explanation.push(e);
