@@ -339,10 +339,16 @@ function providedBy(
     if (hit) return `copied to ${hit}`;
     // An absolute path in a system directory: a package installed in the stage provides it.
     const system = /^\/(usr\/)?(local\/)?s?bin\//.test(p);
-    return system &&
+    if (
+      system &&
       (pkgs.includes(posix.basename(p)) || pkgs.some((k) => installsProgram(k, posix.basename(p))))
-      ? "installed by a package of the stage"
-      : null;
+    )
+      return "installed by a package of the stage";
+    // A servlet container package's own folders (/usr/share/tomcat10/bin/catalina.sh).
+    const container = images.servletContainers.find(
+      (c) => c.package && pkgs.includes(c.package) && c.paths.some((d) => p.startsWith(d + "/")),
+    );
+    return container ? `installed by ${container.package} (${container.name})` : null;
   }
   const onPath = dests.find(
     (d) => posix.basename(d) === program && path.includes(posix.dirname(d)),

@@ -113,12 +113,11 @@ export function convert(text: string, options: ConvertOptions = {}): ConvertResu
   const facts = analyse(doc);
   if (options.observed) facts.baseInfo = observedBaseInfo(facts.baseInfo, options.observed);
   result.facts = facts;
-  const context = options.context && !("unknown" in options.context) ? options.context : null;
   const ctx: TransformContext = {
     doc,
     facts,
     config: options.config ?? {},
-    context,
+    ...(options.context ? { context: options.context } : {}),
     ...(buildContext ? { buildContext } : {}),
     ...(scripts.unread.length ? { unreadScripts: scripts.unread } : {}),
   };

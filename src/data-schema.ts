@@ -53,6 +53,23 @@ const imagesSchema = z.object({
   sameReleasePairs: z
     .array(z.object({ builder: z.string(), runtime: z.string(), why: z.string() }))
     .default([]),
+  /**
+   * Servlet containers a .war is deployed into: an official image (its repository) or an OS
+   * package, the folder it deploys from, where it lives, and the commands that start it.
+   */
+  servletContainers: z
+    .array(
+      z.object({
+        name: z.string(),
+        image: z.string().optional(),
+        package: z.string().optional(),
+        paths: strList,
+        env: z.record(z.string(), z.string()).default({}),
+        webapps: z.string(),
+        start: z.array(z.string()),
+      }),
+    )
+    .default([]),
 });
 
 const counterpart = z.union([z.string(), z.record(z.string(), z.string())]);
@@ -79,6 +96,10 @@ const packagesSchema = z.object({
    * a web server serves (transforms/static-site.ts).
    */
   frontendToolchain: z.record(z.string(), strList).default({}),
+  /** The JRE package of each JDK package, per manager: a runtime stage on the builder's OS. */
+  jrePackages: z.record(z.string(), z.record(z.string(), z.string())).default({}),
+  /** Folders to create before installing packages whose install scripts need them (per manager). */
+  installFolders: z.record(z.string(), z.record(z.string(), strList)).default({}),
 });
 
 const ruleSchema = z.object({

@@ -405,6 +405,7 @@ export function planConversion(
     options.provisional === true,
   );
   if ("leave" in runtime) return runtime;
+  for (const p of tp.runtimePackages ?? []) if (!runtime.names.includes(p)) runtime.names.push(p);
   if (runtime.names.length) needsShell = true;
   const repositoryFiles = carryRepositories(ctx, carried, runtime.names.length > 0);
   if ("leave" in repositoryFiles) return repositoryFiles;
@@ -459,7 +460,9 @@ export function planConversion(
     ...(tp.extraSteps ?? []),
   ];
 
-  const builderImage = builderPin(ctx, chosen.cls ?? tp.runtimeClass, chosen.fitted);
+  // The engine's release pin, else the transform's own (a floating tag pinned to the Java it names).
+  const builderImage =
+    builderPin(ctx, chosen.cls ?? tp.runtimeClass, chosen.fitted) ?? tp.builderImage;
   const runtimeInfo = imageInfo(readImageRef(chosen.image));
   const afterCopySteps = [
     ...(tp.afterCopySteps ?? []),
@@ -650,8 +653,13 @@ function installStep(manager: string | null, names: string[]): string[] {
   if (manager === "apk") return [`RUN apk add --no-cache ${list}`];
   if (manager === "yum" || manager === "dnf" || manager === "microdnf")
     return [`RUN ${manager} install -y ${list} && ${manager} clean all`];
+  // Folders slim images lack that a package's install script needs (data/packages.yaml).
+  const folders = Object.entries(packages.installFolders["apt"] ?? {})
+    .filter(([, pkgs]) => names.some((n) => pkgs.some((e) => matchesEntry(e, n))))
+    .map(([folder]) => folder);
+  const mkdir = folders.length ? `mkdir -p ${folders.join(" ")} && ` : "";
   return [
-    `RUN apt-get update && apt-get install -y --no-install-recommends ${list} && rm -rf /var/lib/apt/lists/*`,
+    `RUN ${mkdir}apt-get update && apt-get install -y --no-install-recommends ${list} && rm -rf /var/lib/apt/lists/*`,
   ];
 }
 

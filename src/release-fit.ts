@@ -8,8 +8,9 @@ import type { ImageInfo } from "./types.js";
 
 /**
  * Runtime classes whose artifact does not link the builder's C library: a static binary, static
- * files served by a web server, a jar on a JRE (the JVM comes with the runtime image), built files
- * served by the builder's own image again (web-server: both stages name one image, no pin needed).
+ * files served by a web server, a jar on a JRE or a .war in a servlet container (the JVM comes with
+ * the runtime image), built files served by the builder's own image again (web-server: both stages
+ * name one image, no pin needed).
  */
 export const LIBC_FREE_CLASSES: ReadonlySet<string> = new Set([
   "static",
@@ -17,6 +18,7 @@ export const LIBC_FREE_CLASSES: ReadonlySet<string> = new Set([
   "static-site",
   "web-server",
   "jre",
+  "servlet",
 ]);
 
 export interface Fitted {

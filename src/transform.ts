@@ -16,8 +16,8 @@ export interface TransformContext {
   doc: Document;
   facts: Facts;
   config: UserConfig;
-  /** The build context when known (files and the texts of the manifests read), else null. */
-  context?: BuildContextInput | null;
+  /** The build context (files, and the text of the few files transforms read), when known. */
+  context?: BuildContextInput | { unknown: string };
   /** The build context as BuildContext (undefined: none given, as for standard input; `unknown`:
    *  not readable): entry and build scripts (src/scripts.ts). */
   buildContext?: BuildContext | { unknown: string };
@@ -74,6 +74,13 @@ export interface TransformPlan {
    * runtime stage does not install them, though they are not build-only everywhere.
    */
   builderOnlyPackages?: string[];
+  /**
+   * The builder's FROM rewritten by the transform (`tomcat:9.0` → `tomcat:9.0-jdk25`: a floating
+   * tag pinned to the sibling that names what the runtime is chosen for), when the engine pins none.
+   */
+  builderImage?: { from: string; to: string; why: string };
+  /** Packages the runtime stage installs besides the engine's (a JRE for a JDK the builder installed). */
+  runtimePackages?: string[];
   /** The runtime stage needs a shell (scripts, RUN steps) even if the engine would not see it. */
   needsShell?: boolean;
   evidence?: Evidence[];

@@ -166,7 +166,7 @@ function startThroughTool(
   if (program.startsWith("-")) return unsure(`${tool} run is given the option ${program}`);
   const env = new Map(ctx.facts.env);
   const project = tool === "poetry" ? "pyproject.toml" : "Pipfile";
-  const context = ctx.context;
+  const context = ctx.context && !("unknown" in ctx.context) ? ctx.context : null;
   if (!context) {
     if (!/^python[\d.]*$/.test(program))
       return unsure(
