@@ -173,9 +173,13 @@ function startThroughTool(
         `the build context is not known, so whether ${program} is a script ${project} declares cannot be told`,
       );
   } else {
-    const texts = Object.entries(context.contents ?? {})
-      .filter(([p]) => p.replace(/^.*\//, "") === project)
-      .map(([, t]) => t);
+    const files = context.files.filter((f) => f.replace(/^.*\//, "") === project);
+    const unread = files.find((f) => context.contents?.[f] === undefined);
+    if (unread && !/^python[\d.]*$/.test(program))
+      return unsure(
+        `${unread} was not read, so whether ${program} is a script it declares cannot be told`,
+      );
+    const texts = files.map((f) => context.contents?.[f] ?? "");
     const sections = tool === "poetry" ? ["tool.poetry.scripts", "project.scripts"] : ["scripts"];
     if (texts.some((t) => declaredScripts(t, sections).includes(program)))
       return unsure(`${program} is a script ${project} declares, which ${tool} runs its own way`);
