@@ -163,6 +163,11 @@ const commandsSchema = z.object({
       }),
     )
     .default([]),
+  /**
+   * Web servers' own configuration tools (a2enmod, lighty-enable-mod): they change only the
+   * server's configuration folder, so a RUN of only these can run again in a runtime stage.
+   */
+  serverConfigCommands: strList.default([]),
 });
 export type StaticServer = z.infer<typeof commandsSchema>["staticServers"][number];
 export type WebServer = z.infer<typeof commandsSchema>["webServers"][number];

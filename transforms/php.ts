@@ -106,16 +106,9 @@ const COMPOSER_BINARY = /\/composer(\.phar)?$/;
 /** Scratch places of a build: what is written there is not part of the application. */
 const SCRATCH = /^\/(tmp|usr\/src|var\/lib\/apt|var\/cache|root\/\.composer|root\/\.cache)(\/|$)/;
 /** Composer or an extension build in the command the image runs. */
-/** Apache configuration commands of the php apache images: a RUN of only these is run again in
- * the runtime stage (the same image), after the copies, as it ran after them in the original. */
-const REPLAYABLE = new Set([
-  "a2enmod",
-  "a2dismod",
-  "a2ensite",
-  "a2dissite",
-  "a2enconf",
-  "a2disconf",
-]);
+/** Apache configuration commands (data/commands.yaml serverConfigCommands): a RUN of only these
+ * is run again in the runtime stage (the same image), after the copies, as it ran after them. */
+const REPLAYABLE = new Set(commandData.serverConfigCommands);
 const BUILD_AT_START =
   /\b(composer(\.phar)?\s+(install|update|require)|docker-php-ext-install|pecl\s+install|phpize)\b/;
 

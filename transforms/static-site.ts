@@ -60,16 +60,7 @@ const FILE_COMMANDS = new Set([
 ]);
 const COPY_COMMANDS = new Set(["cp", "mv", "install", "rsync"]);
 /** The servers' own configuration tools: they change only the server's configuration folder. */
-const CONFIG_COMMANDS = new Set([
-  "a2enmod",
-  "a2dismod",
-  "a2ensite",
-  "a2dissite",
-  "a2enconf",
-  "a2disconf",
-  "lighty-enable-mod",
-  "lighty-disable-mod",
-]);
+const CONFIG_COMMANDS = new Set(commandData.serverConfigCommands);
 /** The web server the image starts, and where it comes from (the base image, or a package). */
 function webServer(ctx: TransformContext): { server: WebServer; from: string } | null {
   const info = ctx.facts.baseInfo;
