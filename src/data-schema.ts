@@ -98,6 +98,13 @@ const packagesSchema = z.object({
   frontendToolchain: z.record(z.string(), strList).default({}),
   /** The JRE package of each JDK package, per manager: a runtime stage on the builder's OS. */
   jrePackages: z.record(z.string(), z.record(z.string(), z.string())).default({}),
+  /** Jars under /usr/share/java a class path names, per manager: the package shipping each. */
+  osJars: z
+    .record(
+      z.string(),
+      z.array(z.object({ jar: z.string(), package: z.string(), installedBy: strList })),
+    )
+    .default({}),
   /** Folders to create before installing packages whose install scripts need them (per manager). */
   installFolders: z.record(z.string(), z.record(z.string(), strList)).default({}),
 });

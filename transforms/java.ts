@@ -16,7 +16,7 @@ import {
   scoreEcosystem,
 } from "../src/artifacts.js";
 import { BuildContext, normalise } from "../src/build-context.js";
-import { images, normaliseRepo, packages } from "../src/data.js";
+import { images, matchesEntry, normaliseRepo, packages } from "../src/data.js";
 import { javaOfTag } from "../src/java-tags.js";
 import { resolvePath } from "../src/parse/shell.js";
 import { tagRelease } from "../src/releases.js";
@@ -69,20 +69,20 @@ export function javaVersion(family: string | undefined, tag: string): number | n
 }
 
 interface Build {
-  tool: "maven" | "gradle" | "jar" | "sbt" | "mill" | "lein" | "ant";
+  tool: "maven" | "gradle" | "jar" | "scalac" | "sbt" | "mill" | "lein" | "ant";
   /**
    * What it writes: a jar (Maven, Gradle and Leiningen builds may write a war instead), a war
    * (Ant), or a distribution folder with a launcher script in bin/.
    */
   output: "jar" | "war" | "dist";
-  /** Project folder (the folder the tool runs in), or the file itself (the `jar` tool, Ant). */
+  /** Project folder (the folder the tool runs in), or the file itself (`jar`, `scalac`, Ant). */
   dir: string;
   line: number;
   text: string;
 }
 
 /** Where each tool writes its jar, relative to the project folder. */
-const JAR_OUTPUT: Record<Exclude<Build["tool"], "jar" | "ant">, RegExp> = {
+const JAR_OUTPUT: Record<Exclude<Build["tool"], "jar" | "scalac" | "ant">, RegExp> = {
   maven: /(^|\/)target\/[^/]+\.jar$/,
   gradle: /(^|\/)build\/libs\/[^/]+\.jar$/,
   sbt: /(^|\/)target\/scala-[^/]+\/[^/]+\.jar$/,
@@ -127,6 +127,17 @@ function builds(ctx: TransformContext): Build[] {
           tool: "jar",
           output: "jar",
           dir: resolvePath(cmd.cwd, file),
+          line: ins.line,
+          text: cmd.text,
+        });
+    } else if (name === "scalac") {
+      // `scalac -d app.jar src/*.scala`: -d naming a .jar writes the classes into that jar.
+      const d = option(cmd.args, ["-d"]);
+      if (d && d.endsWith(".jar") && !d.includes("$"))
+        out.push({
+          tool: "scalac",
+          output: "jar",
+          dir: resolvePath(cmd.cwd, d),
           line: ins.line,
           text: cmd.text,
         });
@@ -242,36 +253,55 @@ const OUTPUT_ROOT: Partial<Record<Build["tool"], string>> = {
 };
 
 /**
- * The folders and jars a class path names, when every entry lies in a build's output folder:
- * `target/dist/lib/*` → the folder target/dist/lib. Otherwise why not.
+ * The folders and jars a class path names, when every entry lies in a build's output folder
+ * (`target/dist/lib/*` → the folder target/dist/lib), is a jar a build writes (`jar`, `scalac -d
+ * x.jar`), or, when `osPackages`, is a jar of an OS package the builder installs
+ * (/usr/share/java/scala-library.jar: data/packages.yaml osJars). Otherwise why not.
  */
 function classPathCopies(
   ctx: TransformContext,
   entries: string[],
   all: Build[],
-): { copies: { path: string; by: Build }[] } | LeaveAlone {
+  osPackages: boolean,
+): { copies: { path: string; by: Build }[]; packages: OsJar[] } | LeaveAlone {
   const copies: { path: string; by: Build }[] = [];
+  const fromPackages: OsJar[] = [];
   for (const entry of entries) {
     if (entry.includes("$"))
       return leave("artifact-unknown", `the class path entry ${entry} names a variable`);
     const path = resolvePath(ctx.facts.finalWorkdir, entry.replace(/\/\*$|\/$/, ""));
     if (GLOB.test(path))
       return leave("artifact-unknown", `the class path entry ${entry} is a pattern`);
-    const by = all.find((b) => {
-      const root = OUTPUT_ROOT[b.tool];
-      if (!root) return false;
-      const out = posix.join(b.dir, root);
-      return path !== out && covers(out, path);
-    });
-    if (!by)
-      return leave(
-        "artifact-unknown",
-        `the class path entry ${entry} is not in the output folder of a build step`,
-      );
-    copies.push({ path, by });
+    const by =
+      all.find((b) => {
+        const root = OUTPUT_ROOT[b.tool];
+        if (!root) return false;
+        const out = posix.join(b.dir, root);
+        return path !== out && covers(out, path);
+      }) ?? (entry.endsWith(".jar") ? builtBy(path, all) : undefined);
+    if (by) {
+      copies.push({ path, by });
+      continue;
+    }
+    if (path.startsWith("/usr/share/java/")) {
+      const found = osJar(ctx, path);
+      if ("leave" in found) return found;
+      if (!osPackages)
+        return leave(
+          "unsupported",
+          `the class path entry ${entry} comes from the OS package ${found.package}, and the runtime stage would be a JRE image, not the builder's OS release that can install it`,
+        );
+      fromPackages.push(found);
+      continue;
+    }
+    return leave(
+      "artifact-unknown",
+      `the class path entry ${entry} is not in the output folder of a build step`,
+    );
   }
   // A folder already copied brings what lies in it.
   return {
+    packages: fromPackages,
     copies: copies.filter(
       (c, i) =>
         !copies.some(
@@ -279,6 +309,34 @@ function classPathCopies(
         ),
     ),
   };
+}
+
+interface OsJar {
+  jar: string;
+  package: string;
+  /** The package installing it in the builder, and its line. */
+  installed: string;
+  line: number;
+}
+
+/** The OS package shipping a jar under /usr/share/java, which the builder must install. */
+function osJar(ctx: TransformContext, path: string): OsJar | LeaveAlone {
+  const known = (packages.osJars["apt"] ?? []).find((j) => matchesEntry(j.jar, path));
+  if (!known)
+    return leave(
+      "artifact-unknown",
+      `the class path entry ${path} comes from an OS package the data does not know (data/packages.yaml osJars)`,
+    );
+  for (const l of ctx.facts.lines)
+    for (const p of l.packages)
+      if (p.manager === "apt")
+        for (const n of p.names)
+          if (known.installedBy.includes(n))
+            return { jar: path, package: known.package, installed: n, line: l.line };
+  return leave(
+    "artifact-unknown",
+    `the class path entry ${path} is a jar of ${known.package}, which no apt line installs (${known.installedBy.join(" or ")}): the file there comes from elsewhere, and installing the package in the runtime stage would not give the same jar`,
+  );
 }
 
 /** Does a shell expand the command's words (shell form or `sh -c`)? */
@@ -294,7 +352,7 @@ const GLOB = /[*?[]/;
 /** A jar path the build writes: `<project>/…/target/x.jar`, `<project>/…/build/libs/x.jar`… */
 function builtBy(path: string, all: Build[], kind: "jar" | "war" = "jar"): Build | undefined {
   return all.find((b) => {
-    if (b.tool === "jar") return b.dir === path;
+    if (b.tool === "jar" || b.tool === "scalac") return b.dir === path;
     if (b.tool === "ant") return b.output === kind && b.dir === path;
     if (b.output !== "jar") return false;
     const rel = posix.relative(b.dir, path);
@@ -441,7 +499,7 @@ function planClassPath(
   version: number,
   all: Build[],
 ): TransformPlan | LeaveAlone {
-  const found = classPathCopies(ctx, classPath, all);
+  const found = classPathCopies(ctx, classPath, all, version === OS_JAVA);
   if ("leave" in found) return found;
   const tail = tailWorksInOutput(ctx, all);
   if (tail) return leave("artifact-unknown", tail);
@@ -456,12 +514,22 @@ function planClassPath(
       rule: `${c.by.tool}-class-path`,
       line: c.by.line,
     })),
+    ...(found.packages.length
+      ? { runtimePackages: [...new Set(found.packages.map((p) => p.package))] }
+      : {}),
     evidence: [
       {
         rule: "java-class-path",
         match: classPath.join(":"),
-        why: "every class path entry lies in a build's output folder",
+        why: found.packages.length
+          ? "every class path entry is a build's output or a jar of an OS package the builder installs"
+          : "every class path entry lies in a build's output folder",
       },
+      ...found.packages.map((p) => ({
+        rule: "os-jar",
+        match: p.jar,
+        why: `shipped by ${p.package} (data/packages.yaml osJars), which line ${p.line} installs${p.installed === p.package ? "" : ` with ${p.installed}`}: the runtime stage installs ${p.package}`,
+      })),
     ],
     notes: [
       "only the class path reaches the runtime stage: files the program reads outside it must be copied too",
@@ -520,8 +588,9 @@ const java: Transform = {
       if ("leave" in jre) return jre;
       planned.runtimeClass = "os-java";
       delete planned.imageVars;
-      planned.runtimePackages = jre.packages;
-      planned.runtimeWhy = `compiled Java needs only the Java runtime of the JDK packages it was built with: ${jre.jdks.join(", ")} → ${jre.packages.join(", ")} on the builder's own release`;
+      const libraries = planned.runtimePackages ?? [];
+      planned.runtimePackages = [...new Set([...jre.packages, ...libraries])];
+      planned.runtimeWhy = `compiled Java needs only the Java runtime of the JDK packages it was built with: ${jre.jdks.join(", ")} → ${jre.packages.join(", ")} on the builder's own release${libraries.length ? `, and the packages of the jars on its class path (${libraries.join(", ")})` : ""}`;
     }
     return planned;
   },
@@ -1133,7 +1202,7 @@ function osJrePackages(ctx: TransformContext): { packages: string[]; jdks: strin
   for (const l of ctx.facts.lines)
     for (const p of l.packages)
       for (const n of p.names)
-        if (/(^|-)jdk(-|$)/.test(n)) {
+        if (/(^|-)jdk(-|$)/.test(n) || (p.manager === "apt" && table[n])) {
           if (p.manager !== "apt" || !table[n])
             return leave(
               "unsupported",
