@@ -75,7 +75,10 @@ interface Build {
    * (Ant), or a distribution folder with a launcher script in bin/.
    */
   output: "jar" | "war" | "dist";
-  /** Project folder (the folder the tool runs in), or the file itself (`jar`, `scalac`, Ant). */
+  /**
+   * Project folder (the folder the tool runs in), or the file itself (`jar`, Ant), or what
+   * `scalac -d` names (a jar, or a folder of classes).
+   */
   dir: string;
   line: number;
   text: string;
@@ -131,9 +134,9 @@ function builds(ctx: TransformContext): Build[] {
           text: cmd.text,
         });
     } else if (name === "scalac") {
-      // `scalac -d app.jar src/*.scala`: -d naming a .jar writes the classes into that jar.
+      // `scalac -d app.jar src/*.scala`: -d names the jar (or the folder) the classes go to.
       const d = option(cmd.args, ["-d"]);
-      if (d && d.endsWith(".jar") && !d.includes("$"))
+      if (d && !d.includes("$") && !GLOB.test(d))
         out.push({
           tool: "scalac",
           output: "jar",
@@ -278,7 +281,7 @@ function classPathCopies(
         if (!root) return false;
         const out = posix.join(b.dir, root);
         return path !== out && covers(out, path);
-      }) ?? (entry.endsWith(".jar") ? builtBy(path, all) : undefined);
+      }) ?? builtBy(path, all);
     if (by) {
       copies.push({ path, by });
       continue;
