@@ -589,6 +589,16 @@ const java: Transform = {
       // The JDK came from the OS's packages: its JRE packages on the builder's own release.
       const jre = osJrePackages(ctx);
       if ("leave" in jre) return jre;
+      // A compiler package (scala) rather than a JDK: its programs need its library jars, which
+      // only a class path naming them (osJars) says; a jar's manifest or a launcher may too.
+      const compilers = jre.jdks.filter((n) => !/(^|-)jdk(-|$)/.test(n));
+      const entry = javaEntry(ctx);
+      const named = (planned.runtimePackages ?? []).length > 0;
+      if (compilers.length > 0 && (!entry || entry.jar !== null || !named))
+        return leave(
+          "artifact-unknown",
+          `the program was compiled by ${compilers.join(", ")} from the OS's packages and is not run with a class path naming its library jars: which of the toolchain's jars it needs at run time (a jar's manifest Class-Path may name them) is unknown`,
+        );
       planned.runtimeClass = "os-java";
       delete planned.imageVars;
       const libraries = planned.runtimePackages ?? [];
