@@ -18,7 +18,11 @@ export class BuildContext {
   readonly dockerignore: boolean;
   private readonly ig: Matcher;
 
+  /** The context as listed, before .dockerignore (for checks that look at what was written). */
+  readonly input: BuildContextInput;
+
   constructor(input: BuildContextInput) {
+    this.input = input;
     const ig = ignore();
     this.ig = ig;
     if (input.dockerignore) ig.add(input.dockerignore.split(/\r?\n/));

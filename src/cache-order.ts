@@ -151,8 +151,9 @@ export function planCacheOrder(
   lastBuild: number,
 ): CacheOrder | undefined {
   const { doc } = ctx;
-  const input = options.context;
-  const context = input && !("unknown" in input) ? new BuildContext(input) : null;
+  // The conversion's own BuildContext (src/convert.ts): made once per file, not per use.
+  const input = ctx.buildContext;
+  const context = input && !("unknown" in input) ? input : null;
   const unknownWhy = !input
     ? "the build context is not known (standard input, or no context given)"
     : "unknown" in input

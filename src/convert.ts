@@ -117,7 +117,6 @@ export function convert(text: string, options: ConvertOptions = {}): ConvertResu
     doc,
     facts,
     config: options.config ?? {},
-    ...(options.context ? { context: options.context } : {}),
     ...(buildContext ? { buildContext } : {}),
     ...(scripts.unread.length ? { unreadScripts: scripts.unread } : {}),
   };

@@ -83,7 +83,8 @@ export function libcFits(builder: OsRelease, runtime: OsRelease): boolean {
   return compareVersions(runtime.libcVersion, builder.libcVersion) >= 0;
 }
 
-function compareVersions(a: string, b: string): number {
+/** Dotted version order (2.36 < 2.41 < 2.41.1). */
+export function compareVersions(a: string, b: string): number {
   const pa = a.split(".").map(Number);
   const pb = b.split(".").map(Number);
   for (let i = 0; i < Math.max(pa.length, pb.length); i++) {

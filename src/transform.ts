@@ -2,7 +2,6 @@
 import type { BuildContext } from "./build-context.js";
 import type {
   ArtifactCopy,
-  BuildContextInput,
   Detection,
   Document,
   Evidence,
@@ -16,8 +15,6 @@ export interface TransformContext {
   doc: Document;
   facts: Facts;
   config: UserConfig;
-  /** The build context (files, and the text of the few files transforms read), when known. */
-  context?: BuildContextInput | { unknown: string };
   /** The build context as BuildContext (undefined: none given, as for standard input; `unknown`:
    *  not readable): entry and build scripts (src/scripts.ts). */
   buildContext?: BuildContext | { unknown: string };

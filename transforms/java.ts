@@ -15,7 +15,7 @@ import {
   option,
   scoreEcosystem,
 } from "../src/artifacts.js";
-import { BuildContext, normalise } from "../src/build-context.js";
+import { normalise } from "../src/build-context.js";
 import { images, matchesEntry, normaliseRepo, packages } from "../src/data.js";
 import { javaOfTag } from "../src/java-tags.js";
 import { resolvePath } from "../src/parse/shell.js";
@@ -767,7 +767,7 @@ function planJava(ctx: TransformContext): TransformPlan | LeaveAlone {
 /** The build context path a builder path came from, through the COPY/ADD lines before `before`. */
 function contextPathOf(ctx: TransformContext, path: string, before: number): string | null {
   const copies = contextCopies(ctx).filter((c) => c.index < before);
-  const context = ctx.context && !("unknown" in ctx.context) ? new BuildContext(ctx.context) : null;
+  const context = ctx.buildContext && !("unknown" in ctx.buildContext) ? ctx.buildContext : null;
   for (let i = copies.length - 1; i >= 0; i--) {
     const c = copies[i]!;
     const into = c.dest.endsWith("/") || c.sources.length > 1;
@@ -823,16 +823,16 @@ function antOutputs(
 ): { path: string; kind: "jar" | "war" }[] | { unknown: string } {
   const file = option(cmd.args, ["-f", "-file", "-buildfile"]) ?? "build.xml";
   const buildFile = resolvePath(cmd.cwd, file);
-  if (!ctx.context)
+  const context = ctx.buildContext;
+  if (!context)
     return { unknown: `the build context is not known, so ${buildFile} cannot be read` };
-  if ("unknown" in ctx.context)
+  if ("unknown" in context)
     return {
-      unknown: `the build context is not known (${ctx.context.unknown}), so ${buildFile} cannot be read`,
+      unknown: `the build context is not known (${context.unknown}), so ${buildFile} cannot be read`,
     };
   const from = contextPathOf(ctx, buildFile, ins.index);
   if (from === null)
     return { unknown: `${buildFile} is not copied from the build context by a line before it` };
-  const context = new BuildContext(ctx.context);
   if (!context.hasFile(from))
     return { unknown: `${buildFile} comes from ${from}, which is not in the build context` };
   const text = context.read(from);

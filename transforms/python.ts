@@ -166,7 +166,8 @@ function startThroughTool(
   if (program.startsWith("-")) return unsure(`${tool} run is given the option ${program}`);
   const env = new Map(ctx.facts.env);
   const project = tool === "poetry" ? "pyproject.toml" : "Pipfile";
-  const context = ctx.context && !("unknown" in ctx.context) ? ctx.context : null;
+  const context =
+    ctx.buildContext && !("unknown" in ctx.buildContext) ? ctx.buildContext.input : null;
   if (!context) {
     if (!/^python[\d.]*$/.test(program))
       return unsure(

@@ -57,7 +57,8 @@ const swift: Transform = {
       );
     // Resource bundles (<Package>_<Target>.resources) sit beside the program and are loaded by
     // Bundle.module: only a manifest that declares no resources shows there are none.
-    const context = ctx.context && !("unknown" in ctx.context) ? ctx.context : null;
+    const context =
+      ctx.buildContext && !("unknown" in ctx.buildContext) ? ctx.buildContext.input : null;
     const manifest = context?.contents?.["Package.swift"];
     if (manifest === undefined)
       return leave(

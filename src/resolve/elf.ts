@@ -1,6 +1,7 @@
 // Reads what the dynamic loader would read from an ELF file: its interpreter (PT_INTERP), the
 // libraries it names (DT_NEEDED) and the highest glibc symbol version it asks for (GLIBC_x.y in
 // .gnu.version_r). Pure: a Buffer in, facts out; no binutils needed in the builder.
+import { compareVersions } from "../releases.js";
 
 export interface ElfFacts {
   class: 32 | 64;
@@ -90,7 +91,7 @@ export function readElf(buf: Buffer): ElfFacts | null {
       for (let k = 0, aux = at + u32(at + 8); k < cnt; k++) {
         const name = str(BigInt(u32(aux + 8)));
         const m = /^GLIBC_(\d+(?:\.\d+)+)$/.exec(name);
-        if (m && (glibc === null || compareDotted(m[1]!, glibc) > 0)) glibc = m[1]!;
+        if (m && (glibc === null || compareVersions(m[1]!, glibc) > 0)) glibc = m[1]!;
         const next = u32(aux + 12);
         if (next === 0) break;
         aux += next;
@@ -116,14 +117,4 @@ export function readElf(buf: Buffer): ElfFacts | null {
 function cString(buf: Buffer, start: number, end = buf.length): string {
   const stop = buf.indexOf(0, start);
   return buf.toString("latin1", start, stop === -1 || stop > end ? end : stop);
-}
-
-export function compareDotted(a: string, b: string): number {
-  const pa = a.split(".").map(Number);
-  const pb = b.split(".").map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
 }
