@@ -1,6 +1,7 @@
 // Package repositories (a vendor's apt source and its signing key) that a step of the builder adds
 // and a step carried into the runtime stage installs from. The runtime stage has no curl or gpg to
 // repeat the step, so the files the step wrote are copied instead, when they can be told.
+import { redirectTargets } from "./parse/shell.js";
 import type { InstructionNode, ShellCommand } from "./types.js";
 
 /** Programs a repository step may run besides the ones that write the files. */
@@ -28,14 +29,6 @@ const APT_FILE = /^\/(etc\/apt\/|usr\/share\/keyrings\/)/;
 export type RepositoryStep =
   { kind: "files"; files: string[] } | { kind: "unknown"; why: string } | null;
 
-/** Files a command's output goes to (`> f`, `>> f`), and whether it appends. */
-function redirects(text: string): { path: string; append: boolean }[] {
-  return [...text.matchAll(/(?<![0-9&])(>>?)\s*["']?([^\s"';&|)]+)/g)].map((m) => ({
-    path: m[2]!,
-    append: m[1] === ">>",
-  }));
-}
-
 /** The value of `-o F`, `--output F`, `--output=F` (last one wins). */
 function optionValue(args: string[], short: string[], long: string[]): string | null {
   let found: string | null = null;
@@ -54,7 +47,7 @@ function optionValue(args: string[], short: string[], long: string[]): string | 
 /** The files one command writes for a repository, or a reason they cannot be told. */
 function commandFiles(cmd: ShellCommand): string[] | string {
   const out: string[] = [];
-  for (const r of redirects(cmd.text)) {
+  for (const r of redirectTargets(cmd.text)) {
     if (r.path === "/dev/null") continue;
     if (r.append && !r.path.startsWith("/etc/apt/sources.list.d/"))
       return `its \`${cmd.name}\` appends to ${r.path}, a file the runtime image has its own copy of`;

@@ -115,6 +115,17 @@ export function genericCandidates(ctx: TransformContext): Candidate[] {
   );
 }
 
+/**
+ * The paths a COPY writes: its destination when a source is a folder or a glob (or the
+ * destination is not a folder), else each source file by name inside the destination folder.
+ */
+export function copyTargets(c: { dest: string; sources: string[] }): string[] {
+  const dirLike = c.sources.some((s) => /[*?]/.test(s) || s.endsWith("/") || s === ".");
+  return dirLike || !c.dest.endsWith("/")
+    ? [c.dest.replace(/(.)\/$/, "$1")]
+    : c.sources.map((s) => posix.join(c.dest, posix.basename(s)));
+}
+
 /** Files copied into the image from the build context, by destination. */
 export function contextCopies(
   ctx: TransformContext,

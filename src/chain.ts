@@ -6,7 +6,7 @@ import { posix } from "node:path";
 import { expand } from "./analyse.js";
 import { covers } from "./artifacts.js";
 import { commands as commandData, findMatcher, packages } from "./data.js";
-import { resolvePath } from "./parse/shell.js";
+import { redirectFiles, resolvePath } from "./parse/shell.js";
 import { leave, type LeaveAlone, type TransformContext } from "./transform.js";
 import type { InstructionNode, ShellCommand } from "./types.js";
 
@@ -61,12 +61,6 @@ export function removedPackages(cmd: ShellCommand): string[] | null {
   const words = cmd.args.filter((a) => !a.startsWith("-"));
   if (!words[0] || !verbs.includes(words[0])) return null;
   return words.slice(1).map((w) => w.replace(/[=:].*$/, ""));
-}
-
-function redirects(text: string): string[] {
-  return [...text.matchAll(/>>?\s*["']?([^\s"';&|]+)/g)]
-    .map((m) => m[1]!)
-    .filter((p) => p !== "/dev/null");
 }
 
 /** A package removal or clean-up, or an rm of build scratch only. */
@@ -183,7 +177,7 @@ export function removalChains(
           .map((p) => resolvePath(c.cwd, expand(p, vars)));
         if (paths.length > 0 && paths.every((p) => p !== "/" && !covers("/etc", p))) continue;
       }
-      const out = redirects(c.text).map((p) => resolvePath(c.cwd, expand(p, vars)));
+      const out = redirectFiles(c.text).map((p) => resolvePath(c.cwd, expand(p, vars)));
       const words =
         PLACING.has(b) && b !== "chmod"
           ? c.args.filter((a) => !a.startsWith("-"))

@@ -192,9 +192,9 @@ function carryRepositories(
   ctx: TransformContext,
   carried: number[],
   runtimeInstalls: boolean,
+  lastBuild: number,
 ): RepositoryCopy[] | LeaveAlone {
   const out: RepositoryCopy[] = [];
-  const lastBuild = lastBuildIndex(ctx);
   for (const ins of ctx.doc.instructions) {
     if (ins.keyword !== "RUN" || ins.index > lastBuild) continue;
     const step = repositoryStep(ins);
@@ -407,7 +407,7 @@ export function planConversion(
   if ("leave" in runtime) return runtime;
   for (const p of tp.runtimePackages ?? []) if (!runtime.names.includes(p)) runtime.names.push(p);
   if (runtime.names.length) needsShell = true;
-  const repositoryFiles = carryRepositories(ctx, carried, runtime.names.length > 0);
+  const repositoryFiles = carryRepositories(ctx, carried, runtime.names.length > 0, lastBuild);
   if ("leave" in repositoryFiles) return repositoryFiles;
   const copiedRepository = new Set(repositoryFiles.map((r) => r.step));
   // A package repository added by a step that stays in the builder: carried installs after it

@@ -9,6 +9,7 @@ import {
   addPlacedOutputs,
   allCommands,
   contextCopies,
+  copyTargets,
   covers,
   envAt,
   lastBuildIndex,
@@ -16,7 +17,7 @@ import {
   scoreEcosystem,
 } from "../src/artifacts.js";
 import { commands as commandData, matchesCommand } from "../src/data.js";
-import { resolvePath } from "../src/parse/shell.js";
+import { redirectTargets, resolvePath } from "../src/parse/shell.js";
 import { leave, type Transform, type TransformContext } from "../src/transform.js";
 import { releaseNote } from "./ruby.js";
 import type { ArtifactCopy, Evidence, InstructionNode, ShellCommand } from "../src/types.js";
@@ -136,14 +137,6 @@ function extNames(cmd: ShellCommand): string[] {
     out.push(posix.basename(a));
   }
   return out;
-}
-
-/** Files a command's output goes to (`> f`, `>> f`), and whether it appends. */
-function redirectTargets(text: string): { path: string; append: boolean }[] {
-  return [...text.matchAll(/(>>?)\s*["']?([^\s"';&|]+)/g)].map((m) => ({
-    path: m[2]!,
-    append: m[1] === ">>",
-  }));
 }
 
 /** Does a file command touch only paths the runtime stage copies (or build scratch)? */
@@ -410,11 +403,7 @@ const php: Transform = {
     // configuration): the runtime stage takes them from the builder at the same place.
     for (const c of contextCopies(ctx)) {
       if (c.index > lastBuild || artifacts.some((a) => covers(a.from, c.dest))) continue;
-      const dirLike = c.sources.some((s) => /[*?]/.test(s) || s.endsWith("/") || s === ".");
-      const targets =
-        dirLike || !c.dest.endsWith("/")
-          ? [c.dest.replace(/(.)\/$/, "$1")]
-          : c.sources.map((s) => posix.join(c.dest, posix.basename(s)));
+      const targets = copyTargets(c);
       for (const t of targets) {
         if (t === "/")
           return leave(

@@ -8,6 +8,7 @@ import { posix } from "node:path";
 import { expand, readImageRef } from "../src/analyse.js";
 import {
   contextCopies,
+  copyTargets,
   covers,
   entryProgram,
   envAt,
@@ -22,7 +23,7 @@ import {
   type WebServer,
 } from "../src/data.js";
 import { notAnd, removedPackages, SCRATCH } from "../src/chain.js";
-import { resolvePath } from "../src/parse/shell.js";
+import { redirectFiles, resolvePath } from "../src/parse/shell.js";
 import { leave, type Transform, type TransformContext } from "../src/transform.js";
 import type { ArtifactCopy, InstructionNode, ShellCommand } from "../src/types.js";
 
@@ -83,13 +84,6 @@ function webServer(ctx: TransformContext): { server: WebServer; from: string } |
     .flatMap((p) => p.names)
     .find((n) => server.packages.includes(n));
   return installed && osImage ? { server, from: `the OS package ${installed}` } : null;
-}
-
-/** Files a command's output goes to (`> f`, `>> f`); `&1`-style duplications are not files. */
-function redirectTargets(text: string): string[] {
-  return [...text.matchAll(/>>?\s*["']?([^\s"';&|]+)/g)]
-    .map((m) => m[1]!)
-    .filter((p) => p !== "/dev/null");
 }
 
 /** The paths a file command writes (as written). */
@@ -210,11 +204,7 @@ const staticSite: Transform = {
     const extra: ArtifactCopy[] = [];
     for (const c of [...contextCopies(ctx), ...imageCopies(ctx)]) {
       if (c.index > lastBuild) continue;
-      const dirLike = c.sources.some((s) => /[*?]/.test(s) || s.endsWith("/") || s === ".");
-      const targets =
-        dirLike || !c.dest.endsWith("/")
-          ? [c.dest.replace(/(.)\/$/, "$1")]
-          : c.sources.map((s) => posix.join(c.dest, posix.basename(s)));
+      const targets = copyTargets(c);
       for (const t of targets) {
         if (t.includes("$") || t === "/")
           return leave(
@@ -281,7 +271,7 @@ const staticSite: Transform = {
         const paths = ins.commands.flatMap((c) => {
           const b = posix.basename(c.name);
           const written = FILE_COMMANDS.has(b) ? (writtenPaths(c) ?? []) : [];
-          return [...written, ...redirectTargets(c.text)].map((p) =>
+          return [...written, ...redirectFiles(c.text)].map((p) =>
             resolvePath(c.cwd, expand(p, { ...env, ...c.assignments })),
           );
         });
@@ -336,7 +326,7 @@ const staticSite: Transform = {
         const outside = ins.commands.some((c) =>
           [
             ...(FILE_COMMANDS.has(posix.basename(c.name)) ? (writtenPaths(c) ?? []) : []),
-            ...redirectTargets(c.text),
+            ...redirectFiles(c.text),
           ]
             .map((p) => resolvePath(c.cwd, expand(p, { ...env, ...c.assignments })))
             .some((p) => !covers(config, p)),
@@ -346,7 +336,7 @@ const staticSite: Transform = {
             [
               ...(CONFIG_COMMANDS.has(posix.basename(c.name)) ? [config] : []),
               ...(FILE_COMMANDS.has(posix.basename(c.name)) ? (writtenPaths(c) ?? []) : []),
-              ...redirectTargets(c.text),
+              ...redirectFiles(c.text),
             ].some((p) =>
               covers(config, resolvePath(c.cwd, expand(p, { ...env, ...c.assignments }))),
             ),
@@ -449,7 +439,7 @@ function checkRun(
     const b = posix.basename(c.name);
     if (!c.name) continue; // assignments only
     const vars = { ...env, ...c.assignments };
-    const targets = redirectTargets(c.text);
+    const targets = redirectFiles(c.text);
     let paths: string[] = targets;
     if (PACKAGE_TOOLS.has(b) || NODE_TOOLS.has(b) || NEUTRAL.has(b)) paths = targets;
     else if (CONFIG_COMMANDS.has(b)) paths = [config, ...targets];

@@ -149,3 +149,19 @@ export function resolvePath(cwd: string, p: string): string {
   if (p.startsWith("$") || p.startsWith("~")) return p;
   return posix.normalize(posix.join(cwd || "/", p));
 }
+
+/** Files a command's output goes to (`> f`, `>> f`), and whether it appends; `&1`-style
+ * duplications are not files. */
+export function redirectTargets(text: string): { path: string; append: boolean }[] {
+  return [...text.matchAll(/(>>?)\s*["']?([^\s"';&|]+)/g)].map((m) => ({
+    path: m[2]!,
+    append: m[1] === ">>",
+  }));
+}
+
+/** The files a command writes by redirection, /dev/null aside. */
+export function redirectFiles(text: string): string[] {
+  return redirectTargets(text)
+    .map((r) => r.path)
+    .filter((p) => p !== "/dev/null");
+}
