@@ -156,7 +156,7 @@ function startThroughTool(
   const { entrypoint, cmd } = ctx.facts;
   const spec = entrypoint ?? cmd;
   const unsure = (why: string) =>
-    leave("toolchain-at-runtime", `the image starts through ${tool} run: ${why}`, undefined);
+    leave("toolchain-at-runtime", `the image starts through ${tool} run: ${why}`);
   if (!spec) return unsure("no start command");
   const ins = ctx.doc.instructions[spec.index]!;
   const words = spec.words;
